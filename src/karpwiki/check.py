@@ -1,0 +1,83 @@
+"""WikiGraph → findings: broken pages and anchors, escapes, case slips, unsafe URLs, orphans. Pure."""
+
+from __future__ import annotations
+
+import difflib
+from urllib.parse import unquote
+from collections import defaultdict
+
+from . import graph as g
+from .graph import WikiGraph, output_path
+from .model import ERROR, WARNING, Finding, Link, Page
+
+HUB = "index.md"
+
+
+def check_wiki(graph: WikiGraph) -> list[Finding]:
+    """All findings of the wiki, load problems included, sorted by file, line and column."""
+    findings = list(graph.wiki.findings)
+    for page in graph.pages.values():
+        for link, target in graph.links_with_targets(page):
+            finding = _judge_link(graph, page, link, target)
+            if finding:
+                findings.append(finding)
+    findings.extend(_orphans(graph))
+    findings.extend(_clashing_files(graph))
+    return sorted(set(findings))
+
+
+def _judge_link(graph: WikiGraph, page: Page, link: Link, target: g.Target) -> Finding | None:
+    shown = unquote(link.href.partition("#")[0]) or link.href
+
+    def finding(rule: str, message: str, severity: str = ERROR) -> Finding:
+        return Finding(page.path, link.line, link.column, severity, rule, message)
+
+    if target.kind == g.UNSAFE:
+        scheme = g.unsafe_scheme(link.href)
+        return finding("unsafe-url", f"'{scheme}' URLs are not allowed; the link would run code or embed content")
+    if target.kind == g.EMPTY:
+        return finding("empty-link", "link has no target", WARNING)
+    if target.kind == g.ABSOLUTE:
+        return finding("absolute-link", f"'{shown}' is an absolute path; write it relative to this page so the site works from any folder")
+    if target.kind == g.OUTSIDE:
+        return finding("outside-wiki", f"'{shown}' leads outside the wiki directory")
+    if target.kind == g.CASE:
+        return finding(
+            "case-mismatch",
+            f"'{shown}' differs only in letter case from '{target.suggestion}'; it breaks on Linux and on the published site",
+        )
+    if target.kind == g.MISSING:
+        hint = f"; did you mean '{target.suggestion}'?" if target.suggestion else ""
+        return finding("missing-page", f"'{shown}' does not exist{hint}")
+    if target.kind == g.PAGE and target.fragment:
+        ids = [heading.id for heading in graph.pages[target.path].headings]
+        if target.fragment not in ids:
+            where = "this page" if target.path == page.path else f"'{target.path}'"
+            close = difflib.get_close_matches(target.fragment, ids, n=1, cutoff=0.5)
+            hint = f"; did you mean '#{close[0]}'?" if close else ""
+            return finding("missing-anchor", f"{where} has no heading with id '#{target.fragment}'{hint}")
+    return None
+
+
+def _orphans(graph: WikiGraph) -> list[Finding]:
+    return [
+        Finding(path, 1, 1, WARNING, "orphan-page", "no other page links here")
+        for path, sources in graph.backlinks.items()
+        if not sources and path != HUB
+    ]
+
+
+def _clashing_files(graph: WikiGraph) -> list[Finding]:
+    """Files that differ only in case, or that would be written to the same output path."""
+    by_output: dict[str, list[str]] = defaultdict(list)
+    for path in graph.wiki.files:
+        by_output[output_path(path).lower()].append(path)
+    findings = []
+    for paths in by_output.values():
+        if len(paths) > 1:
+            first, *others = sorted(paths)
+            for other in others:
+                findings.append(
+                    Finding(other, 0, 0, ERROR, "file-clash", f"'{other}' and '{first}' would share an output file (or differ only in case)")
+                )
+    return findings

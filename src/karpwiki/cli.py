@@ -1,0 +1,124 @@
+"""Command line → stages → exit code. The one place that prints and catches KarpwikiError."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import posixpath
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .build import Report, blocks, build, check
+from .config import Config, packaged_theme
+from .errors import KarpwikiError
+from .model import ERROR, WARNING, Finding
+
+FORMATS = ("text", "json", "github")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KarpwikiError as error:
+        print(f"karpwiki: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("karpwiki: interrupted", file=sys.stderr)
+        return 130
+    except OSError as error:
+        print(f"karpwiki: {error.filename or ''}: {error.strerror}".replace(": :", ":"), file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug in karpwiki: one line for users, details on request
+        if os.environ.get("KARPWIKI_DEBUG"):
+            traceback.print_exc()
+        print(f"karpwiki: internal error: {type(error).__name__}: {error} (set KARPWIKI_DEBUG=1 for details)", file=sys.stderr)
+        return 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="karpwiki", description="Check and build a markdown wiki.")
+    parser.add_argument("--version", action="version", version=f"karpwiki {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,build}")
+
+    check_cmd = commands.add_parser("check", help="validate every link and anchor of a wiki")
+    check_cmd.set_defaults(run=_run_check)
+    build_cmd = commands.add_parser("build", help="check, then write the static site")
+    build_cmd.set_defaults(run=_run_build)
+    build_cmd.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    build_cmd.add_argument("--templates", type=Path, default=None, help="theme folder (default: the packaged theme)")
+    for command in (check_cmd, build_cmd):
+        command.add_argument("wiki", nargs="?", type=Path, default=Path("wiki"), help="wiki folder (default: wiki)")
+        command.add_argument("--format", choices=FORMATS, default="text", help="how findings are printed")
+        command.add_argument("--strict", action="store_true", help="warnings fail the run too")
+    return parser
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    report = check(Config(wiki=args.wiki))
+    _print_findings(report, args, sys.stdout)
+    return 1 if blocks(report.findings, args.strict) else 0
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    config = Config(wiki=args.wiki, out=args.out, templates=args.templates or packaged_theme())
+    report = build(config, strict=args.strict)
+    _print_findings(report, args, sys.stderr if args.format == "text" else sys.stdout)
+    if not report.written:
+        print(f"karpwiki: build stopped by the findings above; {args.out} was not changed", file=sys.stderr)
+        return 1
+    print(f"built {report.pages} pages into {args.out}")
+    return 0
+
+
+def _print_findings(report: Report, args: argparse.Namespace, stream) -> None:
+    shown = [_display(args.wiki, f) for f in report.findings]
+    if args.format == "json":
+        json.dump(
+            {"pages": report.pages, "findings": [f.__dict__ for f in report.findings]},
+            stream, indent=2,
+        )
+        stream.write("\n")
+        return
+    for finding, path in zip(report.findings, shown):
+        print(_github_line(finding, path) if args.format == "github" else _text_line(finding, path), file=stream)
+    if args.format == "text" and (report.findings or args.command == "check"):
+        errors = sum(f.severity == ERROR for f in report.findings)
+        warnings = sum(f.severity == WARNING for f in report.findings)
+        print(f"{_count(report.pages, 'page')} checked: {_count(errors, 'error')}, {_count(warnings, 'warning')}", file=stream)
+
+
+def _display(wiki: Path, finding: Finding) -> str:
+    """The finding's file as the user can open it: joined to the wiki path they typed."""
+    return posixpath.normpath(posixpath.join(wiki.as_posix(), finding.file))
+
+
+def _text_line(finding: Finding, path: str) -> str:
+    where = path + (f":{finding.line}" if finding.line else "") + (f":{finding.column}" if finding.line and finding.column else "")
+    return f"{where}: {finding.severity}: {finding.rule}: {finding.message}"
+
+
+def _github_line(finding: Finding, path: str) -> str:
+    """A GitHub Actions workflow command, escaped as the runner expects."""
+
+    def escape_property(value: str) -> str:
+        return escape_message(value).replace(":", "%3A").replace(",", "%2C")
+
+    def escape_message(value: str) -> str:
+        return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    properties = [f"file={escape_property(path)}"]
+    if finding.line:
+        properties.append(f"line={finding.line}")
+    if finding.line and finding.column:
+        properties.append(f"col={finding.column}")
+    properties.append(f"title={escape_property(finding.rule)}")
+    level = "error" if finding.severity == ERROR else "warning"
+    return f"::{level} {','.join(properties)}::{escape_message(finding.message)}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

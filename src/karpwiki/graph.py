@@ -1,0 +1,122 @@
+"""Wiki → WikiGraph: pages by path, the one link resolver, outgoing links and backlinks. Pure.
+
+Everything that asks "where does this link go?" (checker, renderer) asks `resolve`, so a
+link the checker passes is exactly a link the site gets right.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import unquote
+
+from .model import Link, Page, Wiki
+
+UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
+SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+# Browsers ignore ASCII whitespace and control characters inside a URL scheme.
+IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+
+# What a link resolves to; the checker reports every kind but PAGE, FILE and EXTERNAL.
+PAGE, FILE, EXTERNAL = "page", "file", "external"
+UNSAFE, EMPTY, ABSOLUTE, OUTSIDE, CASE, MISSING = "unsafe", "empty", "absolute", "outside", "case", "missing"
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    path: str = ""  # wiki-relative POSIX path of the target (PAGE, FILE, CASE; asked-for path for MISSING)
+    fragment: str = ""  # decoded "#fragment" without the "#"; "" when absent
+    suggestion: str = ""  # an existing path, written relative to the linking page
+
+
+def output_path(page_path: str) -> str:
+    """The one place that turns `x.md` into `x.html`."""
+    return page_path[: -len(".md")] + ".html" if page_path.endswith(".md") else page_path
+
+
+def relative_url(from_page: str, to_path: str) -> str:
+    """A URL from one page's output to another output path, relative so the site works anywhere."""
+    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+
+
+def unsafe_scheme(href: str) -> str:
+    """"javascript:", "vbscript:" or "data:" if a browser would read href so, in any case,
+    encoding or spacing; "" for every other URL."""
+    cleaned = unquote(href)
+    for _ in range(3):  # entity encodings may be nested; three layers is plenty
+        cleaned = html.unescape(cleaned)
+    cleaned = IGNORED_IN_SCHEME.sub("", cleaned).lower()
+    return next((scheme for scheme in UNSAFE_SCHEMES if cleaned.startswith(scheme)), "")
+
+
+class WikiGraph:
+    """Pages by path, and who links to whom, with the one resolver."""
+
+    def __init__(self, wiki: Wiki):
+        self.wiki = wiki
+        self.pages: dict[str, Page] = {page.path: page for page in wiki.pages}
+        self._by_lower: dict[str, list[str]] = defaultdict(list)
+        self._by_name: dict[str, list[str]] = defaultdict(list)
+        for path in sorted(wiki.files):
+            self._by_lower[path.lower()].append(path)
+            self._by_name[posixpath.basename(path)].append(path)
+
+    def resolve(self, page: Page, href: str) -> Target:
+        """Where a link written on `page` goes, judged against the files of the wiki."""
+        if unsafe_scheme(href):
+            return Target(UNSAFE)
+        if SCHEME.match(href) or href.startswith("//"):
+            return Target(EXTERNAL)
+        path_part, _, fragment = href.partition("#")
+        path_part = path_part.partition("?")[0]
+        fragment = unquote(fragment)
+        if not path_part:
+            if not fragment and "#" not in href:
+                return Target(EMPTY)
+            return Target(PAGE, page.path, fragment)
+        if path_part.startswith("/"):
+            return Target(ABSOLUTE, unquote(path_part))
+        wanted = posixpath.normpath(posixpath.join(posixpath.dirname(page.path), unquote(path_part)))
+        if wanted == ".." or wanted.startswith("../"):
+            return Target(OUTSIDE, wanted)
+        if wanted in self.wiki.files:
+            return Target(PAGE if wanted in self.pages else FILE, wanted, fragment)
+        same_but_case = self._by_lower.get(wanted.lower())
+        if same_but_case:
+            return Target(CASE, same_but_case[0], fragment, relative_url(page.path, same_but_case[0]))
+        return Target(MISSING, wanted, fragment, self._closest_path(page, wanted))
+
+    def _closest_path(self, page: Page, wanted: str) -> str:
+        """An existing file the writer probably meant: same name elsewhere, or a near spelling."""
+        stem = wanted[: -len(".html")] + ".md" if wanted.endswith(".html") else wanted
+        candidates = self._by_name.get(posixpath.basename(stem), [])
+        if stem in self.wiki.files:
+            candidates = [stem]
+        if not candidates:
+            near = difflib.get_close_matches(stem, self._by_lower.keys(), n=1, cutoff=0.75)
+            candidates = self._by_lower[near[0]] if near else []
+        return relative_url(page.path, candidates[0]) if candidates else ""
+
+    @cached_property
+    def targets(self) -> dict[str, tuple[Target, ...]]:
+        """Every page's links resolved, in the order of page.links."""
+        return {path: tuple(self.resolve(page, link.href) for link in page.links) for path, page in self.pages.items()}
+
+    @cached_property
+    def backlinks(self) -> dict[str, tuple[str, ...]]:
+        """For each page, the other pages that link to it, sorted by path."""
+        sources: dict[str, set[str]] = defaultdict(set)
+        for path, targets in self.targets.items():
+            for target in targets:
+                if target.kind == PAGE and target.path != path:
+                    sources[target.path].add(path)
+        return {path: tuple(sorted(sources.get(path, ()))) for path in self.pages}
+
+    def links_with_targets(self, page: Page) -> zip[tuple[Link, Target]]:
+        return zip(page.links, self.targets[page.path])

@@ -1,0 +1,261 @@
+"""Wiki folder → Wiki: read each page once, split front matter, parse, collect headings and links.
+
+The only stage that reads the wiki. It never follows a symlink out of the wiki and turns
+every unreadable input into a Finding, so later stages see values, not files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import yaml
+from markdown_it.token import Token
+
+from .errors import UsageError
+from .markdown import make_parser, plain_text, unique_ids
+from .model import ERROR, WARNING, Finding, Heading, Link, Page, Wiki
+
+FRONT_MATTER_FENCE = "---"
+FRONT_MATTER_END = ("---", "...")
+# A reference definition's destination: after "[label]:" and any spaces, perhaps one newline.
+REFERENCE_DESTINATION = re.compile(r"\[(?:\\.|[^\\\]])*\]:[ \t]*(?:\n[ \t>]*)?<?")
+
+
+class FrontMatterError(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def load_wiki(root: Path) -> Wiki:
+    """Read every page and list every file under root; problems become findings."""
+    if not root.is_dir():
+        raise UsageError(f"no such wiki directory: {root}")
+    parser = make_parser()
+    real_root = root.resolve()
+    files: set[str] = set()
+    pages: list[Page] = []
+    findings: list[Finding] = []
+    for path in _walk(root):
+        relative = path.relative_to(root).as_posix()
+        real = path.resolve()
+        if path.is_symlink() and not real.is_relative_to(real_root):
+            findings.append(
+                Finding(relative, 0, 0, ERROR, "outside-wiki", "symlink points outside the wiki; not read")
+            )
+            continue
+        if not path.is_file():
+            if path.suffix == ".md":
+                findings.append(Finding(relative, 0, 0, ERROR, "unreadable-file", "not a readable file"))
+            continue
+        files.add(relative)
+        if path.suffix == ".md":
+            page, problems = _load_page(parser, path, relative)
+            findings.extend(problems)
+            if page is not None:
+                pages.append(page)
+    pages.sort(key=lambda page: page.path)
+    return Wiki(tuple(pages), frozenset(files), tuple(findings))
+
+
+def _walk(root: Path):
+    """Every non-hidden entry below root, in sorted order; directory symlinks are not entered."""
+    for directory, subdirs, names in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith("."):
+                yield Path(directory, name)
+
+
+def _load_page(parser, path: Path, relative: str) -> tuple[Page | None, list[Finding]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [Finding(relative, 0, 0, ERROR, "unreadable-file", f"cannot read: {error.strerror}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        return None, [
+            Finding(relative, line, 0, ERROR, "bad-encoding", f"not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})")
+        ]
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
+    findings = []
+    try:
+        meta, body_start = split_front_matter(text)
+    except FrontMatterError as error:
+        findings.append(Finding(relative, error.line, 0, ERROR, "bad-front-matter", error.message))
+        meta, body_start = {}, _front_matter_end(text)
+    lines = text.split("\n")
+    # Blank lines stand in for the front matter, so token maps are lines of the real file.
+    body = "\n" * body_start + "\n".join(lines[body_start:])
+    env: dict = {}
+    tokens = parser.parse(body, env)
+    findings.extend(
+        Finding(relative, token.map[0] + 1, 1, WARNING, "unclosed-comment", "'<!--' is never closed; the rest of the page is hidden")
+        for token in tokens
+        if token.type == "html_comment" and token.meta.get("unclosed")
+    )
+    headings = _collect_headings(tokens)
+    links = _collect_links(tokens, lines, env)
+    title = meta.get("title") or next((h.text for h in headings if h.level == 1), None) or path.stem
+    page = Page(
+        path=relative,
+        title=str(title),
+        description=str(meta.get("description") or ""),
+        tags=tuple(str(tag) for tag in meta.get("tags") or ()),
+        order=meta.get("order"),
+        headings=headings,
+        links=links,
+        tokens=tuple(tokens),
+        source=text,
+    )
+    return page, findings
+
+
+def _front_matter_end(text: str) -> int:
+    """Line index after a (possibly broken) front matter block, for parsing the rest."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != FRONT_MATTER_FENCE:
+        return 0
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in FRONT_MATTER_END:
+            return index + 1
+    return 0
+
+
+def split_front_matter(text: str) -> tuple[dict, int]:
+    """Parse optional YAML front matter; return it and the index of the first body line."""
+    end = _front_matter_end(text)
+    lines = text.split("\n")
+    if end == 0:
+        if lines[0].rstrip() == FRONT_MATTER_FENCE:
+            raise FrontMatterError(1, "front matter opened with '---' is never closed")
+        return {}, 0
+    block = "\n".join(lines[1 : end - 1])
+    try:
+        meta = yaml.load(block, Loader=_NoAliasLoader) if block.strip() else {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise FrontMatterError(line, f"YAML error: {problem}") from None
+    if not isinstance(meta, dict):
+        raise FrontMatterError(2, f"front matter must be a mapping of keys to values, not {type(meta).__name__}")
+    for key in ("title", "description"):
+        if key in meta and not isinstance(meta[key], (str, int, float)):
+            raise FrontMatterError(_key_line(lines, key, end), f"'{key}' must be text")
+    tags = meta.get("tags")
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, (str, int, float)) for t in tags)):
+        raise FrontMatterError(_key_line(lines, "tags", end), "'tags' must be a list of words")
+    order = meta.get("order")
+    if order is not None and (isinstance(order, bool) or not isinstance(order, (int, float))):
+        raise FrontMatterError(_key_line(lines, "order", end), "'order' must be a number")
+    return meta, end
+
+
+def _key_line(lines: list[str], key: str, end: int) -> int:
+    return next((i + 1 for i in range(1, end) if lines[i].startswith(f"{key}:")), 1)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader without anchors and aliases: front matter needs none, and they allow bombs."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed in front matter", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _collect_headings(tokens: list[Token]) -> tuple[Heading, ...]:
+    """Read headings and stamp their ids on the tokens, so HTML ids equal checked anchors."""
+    opens = [(i, t) for i, t in enumerate(tokens) if t.type == "heading_open"]
+    texts = [plain_text(tokens[i + 1]) for i, _ in opens]
+    headings = []
+    for (index, token), text, anchor in zip(opens, texts, unique_ids(texts)):
+        token.attrSet("id", anchor)
+        headings.append(Heading(int(token.tag[1]), text, anchor, token.map[0] + 1))
+    return tuple(headings)
+
+
+def _collect_links(tokens: list[Token], lines: list[str], env: dict) -> tuple[Link, ...]:
+    links: list[Link] = []
+    row_cursor: dict[int, int] = {}  # table row line → column after the last cell seen
+    for position, block in enumerate(tokens):
+        if block.type != "inline":
+            continue
+        in_cell = position > 0 and tokens[position - 1].type in ("th_open", "td_open")
+        cell_start = None
+        if in_cell:
+            row = lines[block.map[0]] if block.map[0] < len(lines) else ""
+            found = row.find(block.content, row_cursor.get(block.map[0], 0))
+            cell_start = max(found, 0)
+            row_cursor[block.map[0]] = cell_start + len(block.content)
+        if not block.children:
+            continue
+        content_lines = block.content.split("\n")
+        children = block.children
+        for index, token in enumerate(children):
+            if token.type not in ("link_open", "image"):
+                continue
+            is_image = token.type == "image"
+            href = token.attrGet("src" if is_image else "href") or ""
+            offset = token.meta.get("offset")
+            if offset is None:
+                line, column = _reference_position(token.meta.get("label"), lines, env)
+            else:
+                line, column = _source_position(block, content_lines, offset, lines, cell_start)
+            text = token.content if is_image else _link_text(children, index)
+            token.meta["link"] = len(links)
+            links.append(Link(str(href), line, column, text, is_image))
+    return tuple(links)
+
+
+def _link_text(children: list[Token], open_index: int) -> str:
+    parts = []
+    for token in children[open_index + 1 :]:
+        if token.type == "link_close":
+            break
+        parts.append(token.content)
+    return "".join(parts)
+
+
+def _source_position(
+    block: Token, content_lines: list[str], offset: int, lines: list[str], cell_start: int | None
+) -> tuple[int, int]:
+    """Map an offset in an inline token's content to a 1-based (line, column) of the file."""
+    content = block.content
+    row = content.count("\n", 0, offset)
+    line_start = content.rfind("\n", 0, offset) + 1
+    line_index = block.map[0] + row
+    source = lines[line_index] if line_index < len(lines) else ""
+    fragment = content_lines[row]
+    # Content lines are source lines minus container markers and indentation; a table
+    # cell is a piece of its row, found left to right.
+    stripped = fragment.rstrip()
+    if cell_start is not None:
+        start = cell_start
+    elif source.rstrip().endswith(stripped):
+        start = len(source.rstrip()) - len(stripped)
+    else:
+        start = max(source.find(fragment.strip()), 0) - (len(fragment) - len(fragment.lstrip()))
+    return line_index + 1, max(start, 0) + (offset - line_start) + 1
+
+
+def _reference_position(label: str | None, lines: list[str], env: dict) -> tuple[int, int]:
+    """A reference-style link is reported where its definition writes the destination."""
+    reference = env.get("references", {}).get(label or "")
+    if not reference:
+        return 1, 0
+    first, last = reference["map"]
+    text = "\n".join(lines[first:last])
+    match = REFERENCE_DESTINATION.search(text)
+    if not match:
+        return first + 1, 1
+    row = text.count("\n", 0, match.end())
+    column = match.end() - (text.rfind("\n", 0, match.end()) + 1)
+    return first + row + 1, column + 1

@@ -1,0 +1,155 @@
+"""The one MarkdownIt configuration and the one slug function; text in, tokens and ids out.
+
+Raw HTML stays off, so tags reach the renderer as text and are escaped. HTML comments are
+the exception: writers hide drafts in them, so two small rules turn a comment into an
+`html_comment` token (never parsed for links, dropped by the renderer) instead of text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+
+from markdown_it import MarkdownIt
+from markdown_it.helpers import parseLinkLabel
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+COMMENT_OPEN = "<!--"
+COMMENT_CLOSE = "-->"
+
+
+def slugify(text: str) -> str:
+    """GitHub's heading id: lowercase, drop punctuation and symbols, each space to a hyphen."""
+    kept = (
+        ch
+        for ch in text.lower()
+        if ch in " -_" or unicodedata.category(ch)[0] in "LMN"
+    )
+    return "".join(kept).replace(" ", "-")
+
+
+def unique_ids(texts: Iterable[str]) -> list[str]:
+    """Slug each heading text, suffixing repeats with -1, -2 as GitHub does."""
+    seen: dict[str, int] = {}
+    ids = []
+    for text in texts:
+        base = slug = slugify(text)
+        while slug in seen:
+            seen[base] += 1
+            slug = f"{base}-{seen[base]}"
+        seen[slug] = 0
+        ids.append(slug)
+    return ids
+
+
+def _comment_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    pos = state.bMarks[start] + state.tShift[start]
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    if not state.src.startswith(COMMENT_OPEN, pos):
+        return False
+    if silent:
+        return True
+    line = start
+    # A comment block runs to the end of the line holding the first "-->", across blank lines.
+    search_from = pos + 2
+    while line < end:
+        if state.src.find(COMMENT_CLOSE, search_from, state.eMarks[line]) >= 0:
+            break
+        line += 1
+        if line < end:
+            search_from = state.bMarks[line]
+    last = min(line, end - 1)
+    token = state.push("html_comment", "", 0)
+    token.block = True
+    token.meta["unclosed"] = line >= end
+    token.map = [start, last + 1]
+    token.content = state.getLines(start, last + 1, state.blkIndent, True)
+    state.line = last + 1
+    return True
+
+
+def _comment_inline(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith(COMMENT_OPEN, state.pos):
+        return False
+    close = state.src.find(COMMENT_CLOSE, state.pos + 2, state.posMax)
+    if close < 0:
+        return False
+    if not silent:
+        token = state.push("html_comment", "", 0)
+        token.content = state.src[state.pos : close + len(COMMENT_CLOSE)]
+    state.pos = close + len(COMMENT_CLOSE)
+    return True
+
+
+def _inline_destination(state: StateInline, start: int) -> int | None:
+    """Offset in state.src where an inline link's destination starts; None for references."""
+    label_start = start + 1 if state.src.startswith("!", start) else start
+    label_end = parseLinkLabel(state, label_start, False)
+    pos = label_end + 1
+    if label_end < 0 or pos >= len(state.src) or state.src[pos] != "(":
+        return None
+    pos += 1
+    while pos < len(state.src) and state.src[pos] in " \t\n":
+        pos += 1
+    if state.src.startswith("<", pos):
+        pos += 1
+    return pos
+
+
+def _recording_destination(
+    rule: Callable[[StateInline, bool], bool],
+    destination: Callable[[StateInline, int], int | None],
+) -> Callable[[StateInline, bool], bool]:
+    """Wrap a link rule so the token it makes remembers where its destination was written.
+
+    markdown-it's inline tokens carry no position; the loader turns this offset into a
+    source line and column.
+    """
+
+    def rule_with_position(state: StateInline, silent: bool) -> bool:
+        start, first_new = state.pos, len(state.tokens)
+        if not rule(state, silent):
+            return False
+        if not silent:
+            for token in state.tokens[first_new:]:
+                if token.type in ("link_open", "image"):
+                    token.meta["offset"] = destination(state, start)
+                    break
+        return True
+
+    return rule_with_position
+
+
+def make_parser() -> MarkdownIt:
+    """CommonMark plus tables and strikethrough, every link kept so the checker can judge it."""
+    md = MarkdownIt("commonmark", {"html": False, "store_labels": True})
+    md.enable(["table", "strikethrough"])
+    # markdown-it silently turns `javascript:` links into text; we keep them as links so the
+    # checker can report them, and the renderer never emits them as live URLs.
+    md.validateLink = lambda url: True
+    md.block.ruler.before(
+        "paragraph", "html_comment", _comment_block, {"alt": ["paragraph", "reference", "blockquote"]}
+    )
+    md.inline.ruler.before("autolink", "html_comment", _comment_inline)
+    for name, destination in (
+        ("link", _inline_destination),
+        ("image", _inline_destination),
+        ("autolink", lambda state, start: start + 1),
+    ):
+        rule = md.inline.ruler.__rules__[md.inline.ruler.__find__(name)].fn
+        md.inline.ruler.at(name, _recording_destination(rule, destination))
+    return md
+
+
+def plain_text(inline: Token) -> str:
+    """The visible text of an inline token, as a browser's textContent would give it."""
+    parts = []
+    for child in inline.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)

@@ -1,0 +1,68 @@
+"""The vocabulary shared by every stage: pages, headings, links, findings. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    id: str  # GitHub-compatible anchor, unique within its page
+    line: int  # 1-based source line
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str  # destination as markdown-it normalised it (entities decoded, percent-encoded)
+    line: int  # 1-based source line where the destination starts
+    column: int  # 1-based column where the destination starts
+    text: str  # the link's visible text (alt text for images)
+    is_image: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # POSIX path relative to the wiki root, e.g. "repos/nanoGPT.md"
+    title: str
+    description: str
+    tags: tuple[str, ...]
+    order: float | None
+    headings: tuple[Heading, ...]
+    links: tuple[Link, ...]
+    # markdown-it tokens, parsed once by the loader; link tokens carry meta["link"],
+    # an index into `links`, so the renderer rewrites exactly what the checker checked.
+    tokens: tuple[Any, ...] = field(repr=False, compare=False)
+    source: str = field(repr=False, compare=False, default="")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str  # POSIX path relative to the wiki root
+    line: int  # 1-based; 0 when the problem concerns the whole file
+    column: int  # 1-based; 0 when there is no column
+    severity: str
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Wiki:
+    """Everything the loader read: pages, the other files pages may link to, and load problems."""
+
+    pages: tuple[Page, ...]
+    files: frozenset[str]  # every readable file in the wiki (pages included), POSIX relative
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the renderer hands the writer: output files by POSIX path, and wiki files to copy."""
+
+    files: dict[str, bytes]
+    copies: tuple[str, ...]  # wiki-relative paths copied unchanged to the same output path

@@ -1,0 +1,111 @@
+"""Site → output folder, all or nothing: write a staging folder beside it, then swap it in.
+
+The only stage that writes. It refuses to replace a folder it did not create, so a wrong
+`--out` cannot delete someone's files, and a killed build leaves the old site in place.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import BuildBusy, UsageError
+from .model import Site
+
+MARKER = ".karpwiki-build"  # present in every folder karpwiki built, so it may be replaced
+RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def write_site(site: Site, wiki: Path, out: Path) -> None:
+    """Replace `out` with the site in one step; on any failure `out` is left as it was."""
+    out = out.absolute()
+    _refuse_dangerous_out(wiki, out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive_lock(out):
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+        try:
+            _fill(staging, site, wiki)
+            _swap_in(staging, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _refuse_dangerous_out(wiki: Path, out: Path) -> None:
+    wiki = wiki.resolve()
+    real_out = out.resolve()
+    if real_out == wiki or wiki.is_relative_to(real_out) or real_out.is_relative_to(wiki):
+        raise UsageError(f"output folder {out} overlaps the wiki {wiki}; choose another --out")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"output path {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise UsageError(f"{out} is not empty and was not built by karpwiki; refusing to replace it")
+
+
+def _fill(staging: Path, site: Site, wiki: Path) -> None:
+    for relative, data in site.files.items():
+        target = staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    for relative in site.copies:
+        target = staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(wiki / relative, target)
+    (staging / MARKER).write_text("built by karpwiki; this folder is replaced on every build\n")
+    os.chmod(staging, 0o755)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Exchange staging and out atomically where Linux allows; otherwise two quick renames."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if _rename_exchange(staging, out):
+        return  # staging now holds the old site and is removed by the caller
+    old = staging.with_name(staging.name + "-old")
+    os.rename(out, old)
+    os.rename(staging, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _rename_exchange(first: Path, second: Path) -> bool:
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EXDEV):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(second))
+
+
+class _exclusive_lock:
+    """One build at a time per output location: the lock is held on the folder holding `out`,
+    so it leaves no file behind, and a second build refuses instead of interleaving."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.descriptor = -1
+
+    def __enter__(self):
+        self.descriptor = os.open(self.out.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(self.descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.descriptor)
+            raise BuildBusy(f"another karpwiki build is writing beside {self.out}; try again when it ends") from None
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.descriptor)

@@ -1,0 +1,1 @@
+"""karpwiki's default theme, shipped as package data: Jinja templates and static/ files."""

@@ -1,0 +1,73 @@
+"""The one resolver: every kind of link target, judged against the wiki's files."""
+
+import pytest
+
+from karpwiki import graph as g
+from karpwiki.graph import WikiGraph, output_path, unsafe_scheme
+from karpwiki.load import load_wiki
+
+
+@pytest.fixture
+def wiki_graph(make_wiki):
+    return WikiGraph(load_wiki(make_wiki({
+        "index.md": "[a](attention.md) [r](repos/nanoGPT.md) [self](index.md)",
+        "attention.md": "# Attention\n",
+        "kv cache.md": "# KV\n",
+        "repos/nanoGPT.md": "[a](../attention.md)",
+        "img/d.png": b"png",
+    })))
+
+
+@pytest.mark.parametrize(
+    "source, href, expected",
+    [
+        ("index.md", "attention.md", g.Target(g.PAGE, "attention.md")),
+        ("index.md", "attention.md#x", g.Target(g.PAGE, "attention.md", "x")),
+        ("index.md", "#local", g.Target(g.PAGE, "index.md", "local")),
+        ("index.md", "kv%20cache.md", g.Target(g.PAGE, "kv cache.md")),
+        ("index.md", "img/d.png", g.Target(g.FILE, "img/d.png")),
+        ("index.md", "attention.md?x=1", g.Target(g.PAGE, "attention.md")),
+        ("repos/nanoGPT.md", "../attention.md", g.Target(g.PAGE, "attention.md")),
+        ("repos/nanoGPT.md", "attention.md", g.Target(g.MISSING, "repos/attention.md", "", "../attention.md")),
+        ("index.md", "Attention.md", g.Target(g.CASE, "attention.md", "", "attention.md")),
+        ("index.md", "atention.md", g.Target(g.MISSING, "atention.md", "", "attention.md")),
+        ("index.md", "attention.html", g.Target(g.MISSING, "attention.html", "", "attention.md")),
+        ("index.md", "../../etc/passwd.md", g.Target(g.OUTSIDE, "../../etc/passwd.md")),
+        ("index.md", "/attention.md", g.Target(g.ABSOLUTE, "/attention.md")),
+        ("index.md", "", g.Target(g.EMPTY)),
+        ("index.md", "https://example.com/a.md", g.Target(g.EXTERNAL)),
+        ("index.md", "mailto:a@b.c", g.Target(g.EXTERNAL)),
+        ("index.md", "//cdn.example.com/x.js", g.Target(g.EXTERNAL)),
+        ("index.md", "JavaScript:alert(1)", g.Target(g.UNSAFE)),
+    ],
+)
+def test_resolve(wiki_graph, source, href, expected):
+    assert wiki_graph.resolve(wiki_graph.pages[source], href) == expected
+
+
+@pytest.mark.parametrize(
+    "href, scheme",
+    [
+        ("javascript:x", "javascript:"),
+        ("JaVaScRiPt:x", "javascript:"),
+        ("java%09script:x", "javascript:"),
+        ("%20javascript:x", "javascript:"),
+        ("&#x6A;avascript:x", "javascript:"),
+        ("jav&amp;#x61;script:x", "javascript:"),
+        ("VBScript:x", "vbscript:"),
+        ("data:text/html,x", "data:"),
+        ("https://javascript.example", ""),
+        ("notes/javascript:x.md", ""),
+    ],
+)
+def test_unsafe_scheme_sees_through_case_spacing_and_entities(href, scheme):
+    assert unsafe_scheme(href) == scheme
+
+
+def test_backlinks_exclude_self_links(wiki_graph):
+    assert wiki_graph.backlinks["attention.md"] == ("index.md", "repos/nanoGPT.md")
+    assert wiki_graph.backlinks["index.md"] == ()
+
+
+def test_output_path():
+    assert [output_path(p) for p in ("index.md", "repos/x.md", "img/a.png")] == ["index.html", "repos/x.html", "img/a.png"]
