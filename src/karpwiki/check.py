@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from urllib.parse import unquote
 from collections import defaultdict
 
 from . import graph as g
-from .graph import WikiGraph, output_path
-from .model import ERROR, WARNING, Finding, Link, Page
+from .graph import WikiGraph, output_path, relative_url
+from .model import ERROR, WARNING, Change, Finding, Link, Page, Rename
 
 HUB = "index.md"
 
 
-def check_wiki(graph: WikiGraph) -> list[Finding]:
-    """All findings of the wiki, load problems included, sorted by file, line and column."""
+def check_wiki(graph: WikiGraph, renames: Mapping[str, Rename] | None = None) -> list[Finding]:
+    """All findings of the wiki, load problems included, sorted by file, line and column.
+
+    `renames` (from git history) turns "does not exist" into "was renamed to".
+    """
     findings = list(graph.wiki.findings)
     for page in graph.pages.values():
         for link, target in graph.links_with_targets(page):
-            finding = _judge_link(graph, page, link, target)
+            finding = _judge_link(graph, page, link, target, renames or {})
             if finding:
                 findings.append(finding)
     findings.extend(_orphans(graph))
@@ -26,7 +30,32 @@ def check_wiki(graph: WikiGraph) -> list[Finding]:
     return sorted(set(findings))
 
 
-def _judge_link(graph: WikiGraph, page: Page, link: Link, target: g.Target) -> Finding | None:
+def caused_by_change(findings: list[Finding], graph: WikiGraph, change: Change, old_targets: set[str]) -> list[Finding]:
+    """The findings a change is answerable for: all of those in the files it changed, plus,
+    anywhere, broken links into files it changed or removed, and pages it left orphaned.
+
+    `old_targets` are the paths that the changed or removed pages linked to before the change.
+    Whole-file findings (encoding, clashes) are always kept: they are rare and serious.
+    """
+    touched = change.changed | change.removed
+    into_touched = {
+        (page.path, link.line, link.column)
+        for page in graph.pages.values()
+        for link, target in graph.links_with_targets(page)
+        if target.path in touched
+    }
+    return [
+        f for f in findings
+        if f.file in touched
+        or f.line == 0
+        or (f.file, f.line, f.column) in into_touched
+        or (f.rule == "orphan-page" and f.file in old_targets)
+    ]
+
+
+def _judge_link(
+    graph: WikiGraph, page: Page, link: Link, target: g.Target, renames: Mapping[str, Rename]
+) -> Finding | None:
     shown = unquote(link.href.partition("#")[0]) or link.href
 
     def finding(rule: str, message: str, severity: str = ERROR) -> Finding:
@@ -48,6 +77,9 @@ def _judge_link(graph: WikiGraph, page: Page, link: Link, target: g.Target) -> F
         )
     if target.kind == g.MISSING:
         hint = f"; did you mean '{target.suggestion}'?" if target.suggestion else ""
+        moved = renames.get(target.path)
+        if moved and moved.new_path in graph.wiki.files:
+            hint = f"; it was renamed to '{relative_url(page.path, moved.new_path)}' in {moved.commit}"
         return finding("missing-page", f"'{shown}' does not exist{hint}")
     if target.kind == g.PAGE and target.fragment:
         ids = [heading.id for heading in graph.pages[target.path].headings]

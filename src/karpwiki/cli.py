@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import posixpath
 import sys
 import traceback
 from pathlib import Path
@@ -14,9 +12,7 @@ from . import __version__
 from .build import Report, blocks, build, check
 from .config import Config, packaged_theme
 from .errors import KarpwikiError
-from .model import ERROR, WARNING, Finding
-
-FORMATS = ("text", "json", "github")
+from .formats import FORMATS, format_findings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
 
     check_cmd = commands.add_parser("check", help="validate every link and anchor of a wiki")
     check_cmd.set_defaults(run=_run_check)
+    check_cmd.add_argument(
+        "--changed-since", metavar="REF",
+        help="only findings in pages changed since the git REF, and those the change caused elsewhere",
+    )
     build_cmd = commands.add_parser("build", help="check, then write the static site")
     build_cmd.set_defaults(run=_run_build)
     build_cmd.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    report = check(Config(wiki=args.wiki))
+    report = check(Config(wiki=args.wiki), changed_since=args.changed_since)
     _print_findings(report, args, sys.stdout)
     return 1 if blocks(report.findings, args.strict) else 0
 
@@ -75,50 +75,5 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _print_findings(report: Report, args: argparse.Namespace, stream) -> None:
-    shown = [_display(args.wiki, f) for f in report.findings]
-    if args.format == "json":
-        json.dump(
-            {"pages": report.pages, "findings": [f.__dict__ for f in report.findings]},
-            stream, indent=2,
-        )
-        stream.write("\n")
-        return
-    for finding, path in zip(report.findings, shown):
-        print(_github_line(finding, path) if args.format == "github" else _text_line(finding, path), file=stream)
-    if args.format == "text" and (report.findings or args.command == "check"):
-        errors = sum(f.severity == ERROR for f in report.findings)
-        warnings = sum(f.severity == WARNING for f in report.findings)
-        print(f"{_count(report.pages, 'page')} checked: {_count(errors, 'error')}, {_count(warnings, 'warning')}", file=stream)
-
-
-def _display(wiki: Path, finding: Finding) -> str:
-    """The finding's file as the user can open it: joined to the wiki path they typed."""
-    return posixpath.normpath(posixpath.join(wiki.as_posix(), finding.file))
-
-
-def _text_line(finding: Finding, path: str) -> str:
-    where = path + (f":{finding.line}" if finding.line else "") + (f":{finding.column}" if finding.line and finding.column else "")
-    return f"{where}: {finding.severity}: {finding.rule}: {finding.message}"
-
-
-def _github_line(finding: Finding, path: str) -> str:
-    """A GitHub Actions workflow command, escaped as the runner expects."""
-
-    def escape_property(value: str) -> str:
-        return escape_message(value).replace(":", "%3A").replace(",", "%2C")
-
-    def escape_message(value: str) -> str:
-        return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    properties = [f"file={escape_property(path)}"]
-    if finding.line:
-        properties.append(f"line={finding.line}")
-    if finding.line and finding.column:
-        properties.append(f"col={finding.column}")
-    properties.append(f"title={escape_property(finding.rule)}")
-    level = "error" if finding.severity == ERROR else "warning"
-    return f"::{level} {','.join(properties)}::{escape_message(finding.message)}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
+    summary = args.command == "check" or bool(report.findings)
+    stream.write(format_findings(report.findings, report.pages, args.wiki.as_posix(), args.format, summary))

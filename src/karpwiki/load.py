@@ -7,6 +7,7 @@ every unreadable input into a Finding, so later stages see values, not files.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from pathlib import Path
 
@@ -82,6 +83,11 @@ def _load_page(parser, path: Path, relative: str) -> tuple[Page | None, list[Fin
         return None, [
             Finding(relative, line, 0, ERROR, "bad-encoding", f"not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})")
         ]
+    return parse_page(parser, relative, text)
+
+
+def parse_page(parser, relative: str, text: str) -> tuple[Page, list[Finding]]:
+    """One page from its text: front matter, tokens, headings, links; problems as findings."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     findings = []
     try:
@@ -101,7 +107,8 @@ def _load_page(parser, path: Path, relative: str) -> tuple[Page | None, list[Fin
     )
     headings = _collect_headings(tokens)
     links = _collect_links(tokens, lines, env)
-    title = meta.get("title") or next((h.text for h in headings if h.level == 1), None) or path.stem
+    stem = posixpath.splitext(posixpath.basename(relative))[0]
+    title = meta.get("title") or next((h.text for h in headings if h.level == 1), None) or stem
     page = Page(
         path=relative,
         title=str(title),

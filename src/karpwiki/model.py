@@ -66,3 +66,21 @@ class Site:
 
     files: dict[str, bytes]
     copies: tuple[str, ...]  # wiki-relative paths copied unchanged to the same output path
+
+
+@dataclass(frozen=True)
+class Change:
+    """Files of the wiki that differ between a git ref and the working tree (wiki-relative)."""
+
+    ref: str
+    changed: frozenset[str]  # added or modified, including the new side of renames
+    removed: frozenset[str]  # deleted, including the old side of renames
+    old_text: dict[str, str] = field(default_factory=dict)  # removed or modified page → its text at ref
+
+
+@dataclass(frozen=True)
+class Rename:
+    """Where a page the git history renamed lives now."""
+
+    new_path: str  # wiki-relative
+    commit: str  # abbreviated hash of the commit that renamed it
