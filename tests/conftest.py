@@ -16,6 +16,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "wikis"
 
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
+    parser.addoption("--update-screenshots", action="store_true", help="retake docs/screenshots/ from the real wiki")
 
 
 @pytest.fixture

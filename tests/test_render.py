@@ -3,11 +3,14 @@
 import re
 
 import pytest
+from pygments.styles import get_style_by_name
 
 from karpwiki.config import packaged_theme
+from karpwiki.errors import KarpwikiError
 from karpwiki.graph import WikiGraph
 from karpwiki.load import load_wiki
-from karpwiki.render import load_theme, render_site
+from karpwiki.render import affected_pages, load_theme, render_site
+from karpwiki.render.theme import DARK_STYLE, LIGHT_STYLE
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +40,9 @@ def test_links_point_at_html_pages_relatively(make_wiki, theme):
 
 def test_heading_ids_and_permalinks_match_the_checked_anchors(make_wiki, theme):
     page = site_of(make_wiki, {"a.md": "# A\n## Twice\n## Twice"}, theme)["a.html"].decode()
-    assert re.findall(r'<h2 id="([^"]+)">', page) == ["twice", "twice-1"]
-    assert 'href="#twice-1"' in page
+    article = page[page.index("<article"):page.index("</article>")]
+    assert re.findall(r'<h2 id="([^"]+)">', article) == ["twice", "twice-1"]
+    assert 'href="#twice-1"' in article
 
 
 HOSTILE = """---
@@ -91,11 +95,111 @@ def test_index_groups_concepts_and_repos_even_without_a_hub(make_wiki, theme):
     assert 'href="repos/r.html"' in index
 
 
-def test_backlinks_show_titles(make_wiki, theme):
-    files = site_of(make_wiki, {"index.md": "---\ntitle: The Hub\n---\n[a](a.md)", "a.md": "# A"}, theme)
-    assert '<li><a href="index.html">The Hub</a></li>' in files["a.html"].decode()
+def test_backlinks_show_titles_and_the_sentence_around_the_link(make_wiki, theme):
+    files = site_of(make_wiki, {
+        "index.md": "---\ntitle: The Hub\n---\nFirst sentence. Then [a](a.md) is read, with care! Last one.",
+        "b.md": "| Row | Page |\n|---|---|\n| Mixing | [the a page](a.md) |\n\n[hub](index.md)",
+        "a.md": "# A",
+    }, theme)
+    page = files["a.html"].decode()
+    assert '<li><a href="index.html">The Hub</a><p>Then <mark>a</mark> is read, with care!</p></li>' in page
+    assert '<li><a href="b.html">b</a><p>Mixing · <mark>the a page</mark></p></li>' in page
 
 
 def test_referenced_files_are_copied_and_unreferenced_are_not(make_wiki, theme):
     graph = WikiGraph(load_wiki(make_wiki({"a.md": "![d](img/d.png)", "img/d.png": b"png", "img/unused.png": b"x"})))
     assert render_site(graph, theme).copies == ("img/d.png",)
+
+
+def test_table_of_contents_lists_the_sections_by_their_checked_ids(make_wiki, theme):
+    page = site_of(make_wiki, {"a.md": "# A\n## One\n### Deeper\n## Café & co\n#### Too deep"}, theme)["a.html"].decode()
+    start = page.index('<nav class="toc"')
+    toc = page[start:page.index("</nav>", start)]
+    assert re.findall(r'<li class="toc-(\d)"><a href="([^"]+)">([^<]+)</a>', toc) == [
+        ("2", "#one", "One"), ("3", "#deeper", "Deeper"), ("2", "#caf%C3%A9--co", "Café &amp; co"),
+    ]
+    single = site_of(make_wiki, {"b.md": "# B\n## Only one"}, theme)["b.html"].decode()
+    assert 'class="toc"' not in single  # one heading needs no table of contents
+
+
+GUIDED = {
+    "index.md": "# Hub\n\nIntro [o](other.md).\n\n## Reading guide\n\n1. [zeta](zeta.md) first\n"
+                "2. [repo](repos/r.md) and [alpha](alpha.md)\n3. [zeta again](zeta.md) [hub](index.md)\n\n"
+                "Only the first ordered list is the guide:\n\n1. [other](other.md)\n",
+    "alpha.md": "# Alpha", "zeta.md": "# Zeta", "other.md": "# Other", "repos/r.md": "# Repo",
+}
+
+
+def test_previous_and_next_follow_the_hubs_reading_guide(make_wiki, theme):
+    files = site_of(make_wiki, GUIDED, theme)
+    zeta, repo, alpha = (files[name].decode() for name in ("zeta.html", "repos/r.html", "alpha.html"))
+    assert 'rel="prev"' not in zeta and '<a class="guide-next" rel="next" href="repos/r.html">' in zeta
+    assert '<a class="guide-previous" rel="prev" href="../zeta.html">' in repo
+    assert '<a class="guide-next" rel="next" href="../alpha.html">' in repo
+    assert "page 2 of 3" in repo  # zeta counts once; the hub is not a step
+    assert 'rel="prev" href="repos/r.html"' in alpha and 'rel="next"' not in alpha
+    assert 'class="guide"' not in files["index.html"].decode() + files["other.html"].decode()
+
+
+def test_pages_outside_the_guide_and_wikis_without_one_have_no_pager(make_wiki, theme):
+    files = site_of(make_wiki, {"index.md": "# Hub\n\n- [a](a.md)\n", "a.md": "# A"}, theme)
+    assert 'rel="next"' not in files["a.html"].decode() and 'rel="prev"' not in files["a.html"].decode()
+
+
+def test_each_page_carries_only_its_own_navigation(make_wiki, theme):
+    """The sidebar lives in one shared data file: a page's HTML does not grow with the wiki."""
+
+    def leaf_size(count: int) -> int:
+        pages = {f"p{i:04}.md": f"# Page {i}\n\n[next](p{(i + 1) % count:04}.md)\n" for i in range(count)}
+        wiki = make_wiki(pages, name=f"wiki{count}")
+        return len(render_site(WikiGraph(load_wiki(wiki)), theme).files["p0001.html"])
+
+    assert leaf_size(10) == leaf_size(400)
+
+
+def test_only_the_chosen_pages_are_rendered(make_wiki, theme):
+    graph = WikiGraph(load_wiki(make_wiki({"index.md": "[a](a.md) [b](b.md)", "a.md": "# A", "b.md": "# B"})))
+    files = render_site(graph, theme, pages={"a.md"}).files
+    assert "a.html" in files and "a.md" in files and "b.html" not in files and "index.html" not in files
+    assert "static/search-data.js" in files  # shared data always follows the whole wiki
+
+
+def test_affected_pages_are_those_that_show_the_change(make_wiki, theme):
+    wiki = make_wiki({**GUIDED, "lone.md": "# Lone\n\n[hub](index.md)\n"})
+    before = WikiGraph(load_wiki(wiki))
+    # alpha: the hub links it (a backlink sentence), repos/r.md is its guide neighbour.
+    assert affected_pages(before, before, {"alpha.md"}) == {"alpha.md", "index.md", "repos/r.md"}
+    (wiki / "zeta.md").write_text("# Zeta, renamed\n\n[other](other.md)\n")
+    after = WikiGraph(load_wiki(wiki))
+    assert affected_pages(before, after, {"zeta.md"}) == {"zeta.md", "index.md", "repos/r.md", "other.md"}
+    (wiki / "index.md").write_text("# New hub title\n")  # in every page's header
+    assert affected_pages(after, WikiGraph(load_wiki(wiki)), {"index.md"}) == set(after.pages)
+
+
+def test_a_wiki_file_where_karpwiki_writes_its_own_is_refused(make_wiki, theme):
+    with pytest.raises(KarpwikiError, match="404.html is a file karpwiki writes itself"):
+        site_of(make_wiki, {"index.md": "[x](404.md)", "404.md": "# Not found, the HTTP status"}, theme)
+
+
+@pytest.mark.parametrize("style", [LIGHT_STYLE, DARK_STYLE])
+def test_code_colours_pass_wcag_aa_on_their_background(style):
+    def luminance(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    definition = get_style_by_name(style)
+    background = luminance(definition.background_color)
+    for token, look in definition:
+        # Whitespace is invisible, Error is drawn as a red box, Generic is diff and console output.
+        if look["color"] and not str(token).startswith(("Token.Text.Whitespace", "Token.Error", "Token.Generic")):
+            light, dark = sorted([luminance("#" + look["color"]), background], reverse=True)
+            assert (light + 0.05) / (dark + 0.05) >= 4.5, f"{style}: {token} #{look['color']}"
+
+
+def test_published_markdown_drops_comment_drafts_but_not_code(make_wiki, theme):
+    text = "# A\n\nKept <!-- draft one --> text.\n\n<!--\nsecret draft\n\n-->\n\n`<!-- in code -->`\n\n```\n<!-- fenced -->\n```\n"
+    source = site_of(make_wiki, {"a.md": text}, theme)["a.md"].decode()
+    assert "draft" not in source
+    assert "Kept  text." in source and "`<!-- in code -->`" in source and "<!-- fenced -->" in source
+    assert source.count("\n") == text.count("\n")  # line numbers still match the wiki's file

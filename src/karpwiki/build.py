@@ -42,7 +42,7 @@ def build(config: Config, strict: bool = False) -> Report:
     findings = _findings(graph, config)
     if blocks(findings, strict):
         return Report(len(graph.pages), findings)  # nothing written: the old site stays
-    write_site(render_site(graph, theme), config.wiki, config.out)
+    write_site(render_site(graph, theme, config.base_url), config.wiki, config.out)
     return Report(len(graph.pages), findings, written=True)
 
 

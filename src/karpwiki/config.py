@@ -17,3 +17,4 @@ class Config:
     wiki: Path = Path("wiki")
     out: Path = Path("build")
     templates: Path = field(default_factory=packaged_theme)
+    base_url: str = ""  # where the site is served, e.g. "https://example.org/wiki/"; "" when unknown

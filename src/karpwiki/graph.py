@@ -109,14 +109,28 @@ class WikiGraph:
         return {path: tuple(self.resolve(page, link.href) for link in page.links) for path, page in self.pages.items()}
 
     @cached_property
-    def backlinks(self) -> dict[str, tuple[str, ...]]:
-        """For each page, the other pages that link to it, sorted by path."""
+    def incoming(self) -> dict[str, frozenset[str]]:
+        """For every path any link names (existing or not), the other pages naming it."""
         sources: dict[str, set[str]] = defaultdict(set)
         for path, targets in self.targets.items():
             for target in targets:
-                if target.kind == PAGE and target.path != path:
+                if target.path and target.path != path:
                     sources[target.path].add(path)
-        return {path: tuple(sorted(sources.get(path, ()))) for path in self.pages}
+        return {path: frozenset(names) for path, names in sources.items()}
+
+    @cached_property
+    def backlinks(self) -> dict[str, tuple[str, ...]]:
+        """For each page, the other pages that link to it, sorted by path."""
+        return {path: tuple(sorted(self.incoming.get(path, ()))) for path in self.pages}
+
+    def neighbours(self, paths: set[str]) -> set[str]:
+        """Pages that link to any of `paths`, or that those paths (as pages) link to."""
+        found: set[str] = set()
+        for path in paths:
+            found |= self.incoming.get(path, frozenset())
+            if path in self.pages:
+                found |= {t.path for t in self.targets[path] if t.kind == PAGE}
+        return found
 
     def links_with_targets(self, page: Page) -> zip[tuple[Link, Target]]:
         return zip(page.links, self.targets[page.path])

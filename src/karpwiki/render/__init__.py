@@ -1,0 +1,58 @@
+"""WikiGraph + theme → Site: every file of the built site by path. Pure but for load_theme.
+
+For readers: the pages, their markdown sources, the theme's code and the build-time data the
+browser reads (search, previews, the link graph). For programs: graph.json, llms.txt and,
+under a base URL, sitemap.xml. Same graph, same bytes.
+"""
+
+from __future__ import annotations
+
+from .. import graph as g
+from ..errors import KarpwikiError
+from ..graph import WikiGraph
+from ..model import Site
+from .graph_view import graph_json, wiki_data
+from .listings import llms_txt, sitemap_xml
+from .nav import page_groups
+from .page import affected_pages, render_not_found, render_pages
+from .previews import preview_data
+from .search import search_data
+from .text import published_source, sections
+from .theme import Theme, load_theme, static_files
+
+__all__ = ["Theme", "affected_pages", "load_theme", "render_site"]
+
+
+def render_site(graph: WikiGraph, theme: Theme, base_url: str = "", pages: set[str] | None = None) -> Site:
+    """Every output file of the site, by path. `base_url`, if given, is where the site is served.
+
+    With `pages` (see affected_pages), only those pages' HTML and sources, with every shared
+    file (data, listings, theme) and the files those pages link to.
+    """
+    base_url = base_url.rstrip("/") + "/" if base_url else ""
+    chosen = set(graph.pages) if pages is None else set(pages) & set(graph.pages)
+    groups = page_groups(graph)
+    page_sections = {path: sections(page) for path, page in graph.pages.items()}
+    html = render_pages(graph, theme, groups, chosen)
+    sources = {path: published_source(graph.pages[path]).encode("utf-8") for path in chosen}
+    generated = {
+        **static_files(theme),
+        **render_not_found(graph, theme, base_url),
+        **wiki_data(graph, groups),
+        **search_data(graph, page_sections),
+        **preview_data(graph, page_sections),
+        **graph_json(graph, base_url),
+        **llms_txt(graph, groups, base_url),
+        **sitemap_xml(graph, base_url),
+    }
+    copies = sorted({target.path for path in chosen for target in graph.targets[path] if target.kind == g.FILE})
+    _refuse_overwrites(generated, {**html, **sources}, copies)
+    files = {**generated, **html, **sources}
+    return Site(dict(sorted(files.items())), tuple(copy for copy in copies if copy not in files))
+
+
+def _refuse_overwrites(generated: dict[str, bytes], pages: dict[str, bytes], copies: list[str]) -> None:
+    """A wiki file where the site writes its own (a page 404.md, a linked static/style.css)."""
+    clash = sorted(generated.keys() & (pages.keys() | set(copies)))
+    if clash:
+        raise KarpwikiError(f"{clash[0]} is a file karpwiki writes itself; rename the wiki file that would become it")

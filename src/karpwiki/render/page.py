@@ -1,0 +1,161 @@
+"""WikiGraph + theme → every HTML page: body, table of contents, backlinks with the sentence
+around each link, the reading guide's previous and next; the hub index; the 404 page.
+
+Pure but for the theme's templates. Each page's HTML holds only what is about that page: the
+sidebar and the graph come from the one shared wiki-data.js.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from collections.abc import Callable
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from .. import graph as g
+from ..graph import WikiGraph, output_path
+from ..model import Page
+from .markup import BodyRenderer, page_url
+from .nav import INDEX_PAGE, reading_order, site_title
+from .text import LinkContext, link_contexts
+from .theme import Theme, render_template
+
+INDEX_OUTPUT, NOT_FOUND_OUTPUT = "index.html", "404.html"
+TOC_LEVELS = (2, 3)
+
+
+def render_pages(
+    graph: WikiGraph, theme: Theme, groups: list[tuple[str, list[Page]]], chosen: set[str]
+) -> dict[str, bytes]:
+    """{output path: HTML} for the chosen pages, and the hub index even without index.md."""
+    body = BodyRenderer(graph)
+
+    @functools.cache
+    def contexts(source: str) -> dict[int, LinkContext]:  # read once a page, and only if shown
+        return link_contexts(graph.pages[source])
+
+    guide = _guide_links(graph, reading_order(graph))
+    title = site_title(graph)
+    files: dict[str, bytes] = {}
+    for path in sorted(chosen):
+        page, here = graph.pages[path], output_path(path)
+        context = {
+            **_base_context(title, here, page.title),
+            "description": page.description,
+            "tags": list(page.tags),
+            "content": Markup(body.render(page)),
+            "source": quote(posixpath.basename(path)),
+            "toc": _toc(page),
+            "backlinks": _backlinks(graph, contexts, page),
+            **guide.get(path, {}),
+        }
+        if path == INDEX_PAGE:
+            files[here] = render_template(theme, "index.html", {**context, "groups": _group_links(groups, here)})
+        else:
+            files[here] = render_template(theme, "page.html", {**context, "graph_view": "page"})
+    if INDEX_PAGE not in graph.pages:
+        context = {**_base_context(title, INDEX_OUTPUT, title), "groups": _group_links(groups, INDEX_OUTPUT)}
+        files[INDEX_OUTPUT] = render_template(theme, "index.html", context)
+    return files
+
+
+def render_not_found(graph: WikiGraph, theme: Theme, base_url: str) -> dict[str, bytes]:
+    """404.html. A server shows it at any depth, where only a base URL makes its links work."""
+    context = {**_base_context(site_title(graph), NOT_FOUND_OUTPUT, "Page not found"), "root": base_url}
+    return {NOT_FOUND_OUTPUT: render_template(theme, "404.html", context)}
+
+
+def _base_context(wiki_title: str, here: str, title: str) -> dict:
+    """Every name the templates use, so a page that lacks one of them shows it empty."""
+    return {
+        "site_title": wiki_title,
+        "title": title,
+        "here": quote(here),
+        "root": "../" * here.count("/"),
+        "description": "",
+        "tags": [],
+        "content": Markup(""),
+        "source": "",
+        "toc": [],
+        "backlinks": [],
+        "previous": None,
+        "next": None,
+        "guide": None,
+        "graph_view": "all",
+    }
+
+
+def _toc(page: Page) -> list[dict]:
+    entries = [
+        {"href": f"#{quote(heading.id)}", "text": heading.text, "level": heading.level}
+        for heading in page.headings
+        if heading.level in TOC_LEVELS
+    ]
+    return entries if len(entries) > 1 else []
+
+
+def _backlinks(graph: WikiGraph, contexts: Callable[[str], dict[int, LinkContext]], page: Page) -> list[dict]:
+    """Each linking page with the sentence around its first link here (None for an image)."""
+    here = output_path(page.path)
+    links = []
+    for source in graph.backlinks[page.path]:
+        first = next(
+            index for index, target in enumerate(graph.targets[source])
+            if target.kind == g.PAGE and target.path == page.path
+        )
+        links.append({
+            "url": page_url(here, source),
+            "title": graph.pages[source].title,
+            "context": contexts(source).get(first),
+        })
+    return links
+
+
+def _guide_links(graph: WikiGraph, guide: tuple[str, ...]) -> dict[str, dict]:
+    """For each page the hub's reading guide lists: its previous and next page, and its place."""
+
+    def link(here: str, index: int) -> dict | None:
+        if not 0 <= index < len(guide):
+            return None
+        return {"url": page_url(here, guide[index]), "title": graph.pages[guide[index]].title}
+
+    return {
+        path: {
+            "previous": link(output_path(path), position - 1),
+            "next": link(output_path(path), position + 1),
+            "guide": {"position": position + 1, "length": len(guide), "url": page_url(output_path(path), INDEX_PAGE)},
+        }
+        for position, path in enumerate(guide)
+    }
+
+
+def _group_links(groups: list[tuple[str, list[Page]]], here: str) -> list[dict]:
+    return [
+        {
+            "title": title,
+            "pages": [{"url": page_url(here, p.path), "title": p.title, "description": p.description} for p in pages],
+        }
+        for title, pages in groups
+    ]
+
+
+def affected_pages(before: WikiGraph, after: WikiGraph, changed: set[str]) -> set[str]:
+    """Pages of `after` whose HTML may differ from `before`'s once `changed` paths were edited,
+    added or removed: what each page shows of other pages decides.
+
+    A page shows its own text, its links (which resolve or not), its backlinks' titles and
+    sentences, its guide neighbours' titles, and the hub's title. The hub index lists every
+    page. The sidebar and the graph are not in any page: they come from wiki-data.js.
+    """
+    if site_title(before) != site_title(after):
+        return set(after.pages)
+    affected = set(changed) | before.neighbours(changed) | after.neighbours(changed) | {INDEX_PAGE}
+    old_guide, new_guide = reading_order(before), reading_order(after)
+    if old_guide != new_guide:
+        affected |= set(old_guide) | set(new_guide)
+    for number, path in enumerate(new_guide):
+        if path in changed:
+            affected |= set(new_guide[max(number - 1, 0) : number + 2])
+    return affected & set(after.pages)

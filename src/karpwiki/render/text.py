@@ -1,0 +1,143 @@
+"""A page's tokens → plain text: its sections (for search and previews) and the sentence
+around each of its links (for backlinks).
+
+Reads the loader's tokens and heading ids through the one plain_text; never parses again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+
+from ..markdown import plain_text
+from ..model import Page
+
+# A sentence ends at . ! or ? (and any closing quote or bracket) followed by whitespace.
+SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+CELL_SEPARATOR = " · "  # joins the cells of a table row, which is one link's context
+CONTEXT_CHARACTERS = 140  # at most this much text on each side of a link
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str  # the heading's id; "" for text before the first heading
+    heading: str
+    opening: str  # the first paragraph, "" when the section has none
+    text: str  # every paragraph, list item, table cell and code block, one per line
+
+
+@dataclass(frozen=True)
+class LinkContext:
+    """The sentence a link stands in, cut around the link's own text."""
+
+    before: str
+    link: str
+    after: str
+
+
+def sections(page: Page) -> tuple[Section, ...]:
+    """The page cut at every heading, in order; text before the first heading is kept if any."""
+    found: list[Section] = []
+    headings = iter(page.headings)
+    anchor, heading, blocks, opening = "", "", [], ""
+    tokens = page.tokens
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            if anchor or blocks:
+                found.append(Section(anchor, heading, opening, "\n".join(blocks)))
+            current = next(headings)
+            anchor, heading, blocks, opening = current.id, current.text, [], ""
+        elif token.type == "inline" and tokens[index - 1].type != "heading_open" and (text := plain_text(token)):
+            if not opening and tokens[index - 1].type == "paragraph_open":
+                opening = text
+            blocks.append(text)
+        elif token.type in ("fence", "code_block"):
+            blocks.append(token.content.rstrip("\n"))
+    if anchor or blocks:
+        found.append(Section(anchor, heading, opening, "\n".join(blocks)))
+    return tuple(found)
+
+
+def link_contexts(page: Page) -> dict[int, LinkContext]:
+    """The sentence around each link, by index into page.links; a table row is one sentence."""
+    contexts: dict[int, LinkContext] = {}
+    row: list[Token] | None = None
+    for token in page.tokens:
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            contexts.update(_around_links(row))
+            row = None
+        elif token.type == "inline":
+            if row is None:
+                contexts.update(_around_links([token]))
+            else:
+                row.append(token)
+    return contexts
+
+
+def clip(text: str, limit: int, keep_end: bool = False) -> str:
+    """At most `limit` characters, cut at a word boundary and marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    if keep_end:
+        cut = text[-limit:]
+        return "…" + (cut.split(" ", 1)[1] if " " in cut else cut)
+    cut = text[:limit]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(",;:") + "…"
+
+
+def _around_links(inlines: list[Token]) -> dict[int, LinkContext]:
+    text, spans = "", {}
+    for inline in inlines:
+        if text:
+            text += CELL_SEPARATOR
+        children = inline.children or []
+        cut, opened = 0, None
+        for index, child in enumerate(children):
+            if child.type not in ("link_open", "link_close"):
+                continue
+            text += _plain(children[cut:index])
+            cut = index + 1
+            if child.type == "link_open":
+                opened = (child.meta["link"], len(text))
+            elif opened is not None:  # links do not nest, so a close ends the last open
+                spans[opened[0]] = (opened[1], len(text))
+                opened = None
+        text += _plain(children[cut:])
+    return {link: _sentence(text, start, end) for link, (start, end) in spans.items()}
+
+
+def _plain(children: list[Token]) -> str:
+    return plain_text(Token("inline", "", 0, children=children))
+
+
+def _sentence(text: str, start: int, end: int) -> LinkContext:
+    begin = 0
+    for boundary in SENTENCE_END.finditer(text, 0, start):
+        begin = boundary.end()
+    boundary = SENTENCE_END.search(text, end)
+    stop = boundary.end() if boundary else len(text)
+    # A sentence may start or end at a cell's edge; the separator then belongs to neither side.
+    before = clip(text[begin:start].lstrip(" ·"), CONTEXT_CHARACTERS, keep_end=True)
+    after = clip(text[end:stop].rstrip(" ·"), CONTEXT_CHARACTERS)
+    return LinkContext(before, text[start:end], after)
+
+
+def published_source(page: Page) -> str:
+    """The page's markdown as published beside its HTML: HTML comments (hidden drafts) removed,
+    exactly where the parser found them, so comment-like text inside code stays."""
+    lines = page.source.split("\n")
+    for token in page.tokens:
+        if token.type == "html_comment" and token.map:
+            first, last = token.map[0], token.map[1] - 1
+            tail = lines[last].split("-->", 1)[1] if "-->" in lines[last] else ""
+            lines[first : last + 1] = [""] * (last - first) + [tail.strip()]
+        elif token.type == "inline" and token.map and any(c.type == "html_comment" for c in token.children or ()):
+            block = "\n".join(lines[token.map[0] : token.map[1]])
+            for comment in (c for c in token.children if c.type == "html_comment"):
+                block = block.replace(comment.content, "", 1)
+            lines[token.map[0] : token.map[1]] = block.split("\n")
+    return "\n".join(lines)
