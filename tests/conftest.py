@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +73,75 @@ def free_port() -> int:
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under root by POSIX relative path, for byte-for-byte comparisons."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+class Served:
+    """A running `karpwiki serve` and helpers to talk to it."""
+
+    def __init__(self, wiki: Path, tmp: Path, *extra: str):
+        self.port = free_port()
+        self.tmp = tmp / "tmp"
+        self.tmp.mkdir(exist_ok=True)
+        env = {**os.environ, "TMPDIR": str(self.tmp), "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [karpwiki_executable(), "serve", str(wiki), "--port", str(self.port), *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp,
+        )
+        self.output: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.wait_for_output("serving ")
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.output.append(line.rstrip("\n"))
+
+    def wait_for_output(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [line for line in self.output if text in line]
+            if found:
+                return found[-1]
+            if self.process.poll() is not None and not self.reader.is_alive():
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"no {text!r} in output: {self.output}")
+
+    def request(self, path: str, method: str = "GET") -> tuple[int, dict, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.putrequest(method, path, skip_host=False, skip_accept_encoding=True)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+    def get_text(self, path: str) -> str:
+        status, _, body = self.request(path)
+        assert status == 200, (path, status)
+        return body.decode()
+
+    def wait_until(self, predicate, timeout: float = 10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError(f"condition not met in {timeout}s; output: {self.output[-5:]}")
+
+    def state(self) -> dict:
+        """The current announcement, read from the event stream's first message."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+            sock.sendall(b"GET /__karpwiki/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while b"\ndata: " not in data or not data.endswith(b"\n\n"):
+                data += sock.recv(65536)
+        return json.loads(data.split(b"\ndata: ", 1)[1].split(b"\n\n", 1)[0])
+
+    def stop(self, sig=signal.SIGINT) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        code = self.process.wait(timeout=15)
+        self.reader.join(timeout=5)
+        return code

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, Served
 from karpwiki.build import build
 from karpwiki.config import Config
 
@@ -314,3 +314,28 @@ def test_screenshots_for_the_readme(update_screenshots, tmp_path, browser, width
         browser.get((out / page).as_uri())
         wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kw-sidebar li"))
         browser.save_screenshot(str(SCREENSHOTS / f"{name}-{'desktop' if width > 600 else 'phone'}-{scheme}.png"))
+
+
+def test_live_reload_shows_the_edit_and_keeps_the_scroll_position(make_wiki, tmp_path, browser):
+    long_page = "# Long\n\n" + "\n\n".join(f"Paragraph {n} about attention and caches." for n in range(200)) + "\n\n[hub](index.md)\n"
+    wiki = make_wiki({"index.md": "# Hub\n\n[long](long.md)\n", "long.md": long_page})
+    server = Served(wiki, tmp_path)
+    try:
+        browser.get(f"http://127.0.0.1:{server.port}/long.html")
+        wait(browser, lambda b: b.execute_script("return !!document.querySelector('script[src=\"/__karpwiki/live.js\"]')"))
+        browser.execute_script("window.scrollTo(0, 2500)")
+        scrolled = browser.execute_script("return window.scrollY")
+        assert scrolled > 2000
+        browser.execute_script("window.__notReloaded = true")
+        (wiki / "long.md").write_text(long_page.replace("Paragraph 0 about", "Paragraph zero, edited, about"))
+        wait(browser, lambda b: "Paragraph zero, edited" in b.find_element(By.TAG_NAME, "main").text, timeout=10)
+        assert browser.execute_script("return window.__notReloaded === undefined")  # a real reload
+        wait(browser, lambda b: abs(b.execute_script("return window.scrollY") - scrolled) < 5)
+
+        (wiki / "long.md").write_text(long_page + "\n[broken](nowhere.md)\n")
+        overlay = wait(browser, lambda b: b.find_elements(By.ID, "karpwiki-findings"), timeout=10)[0]
+        assert "long.md:" in overlay.text and "missing-page" in overlay.text
+        (wiki / "long.md").write_text(long_page)
+        wait(browser, lambda b: not b.find_elements(By.ID, "karpwiki-findings"), timeout=10)
+    finally:
+        server.stop()

@@ -111,3 +111,12 @@ def test_python_dash_m_runs_the_same_command(make_wiki):
     wiki = make_wiki({"index.md": "[x](x.md)"})
     result = subprocess.run([sys.executable, "-m", "karpwiki", "check", str(wiki)], capture_output=True, text=True)
     assert result.returncode == 1 and "missing-page" in result.stdout
+
+
+def test_base_url_adds_a_sitemap(make_wiki, tmp_path):
+    wiki = make_wiki({"index.md": "[a](a.md)", "a.md": "# A"})
+    assert run_karpwiki("build", wiki, "--out", tmp_path / "plain").returncode == 0
+    assert not (tmp_path / "plain" / "sitemap.xml").exists()
+    assert run_karpwiki("build", wiki, "--out", tmp_path / "site", "--base-url", "https://example.org/wiki").returncode == 0
+    sitemap = (tmp_path / "site" / "sitemap.xml").read_text()
+    assert "<loc>https://example.org/wiki/a.html</loc>" in sitemap

@@ -166,14 +166,27 @@ def test_only_the_chosen_pages_are_rendered(make_wiki, theme):
 
 def test_affected_pages_are_those_that_show_the_change(make_wiki, theme):
     wiki = make_wiki({**GUIDED, "lone.md": "# Lone\n\n[hub](index.md)\n"})
-    before = WikiGraph(load_wiki(wiki))
-    # alpha: the hub links it (a backlink sentence), repos/r.md is its guide neighbour.
-    assert affected_pages(before, before, {"alpha.md"}) == {"alpha.md", "index.md", "repos/r.md"}
-    (wiki / "zeta.md").write_text("# Zeta, renamed\n\n[other](other.md)\n")
-    after = WikiGraph(load_wiki(wiki))
-    assert affected_pages(before, after, {"zeta.md"}) == {"zeta.md", "index.md", "repos/r.md", "other.md"}
+    graph = WikiGraph(load_wiki(wiki))
+
+    def edit(path, text):
+        nonlocal graph
+        (wiki / path).write_text(text)
+        before, graph = graph, WikiGraph(load_wiki(wiki))
+        return affected_pages(before, graph, {path})
+
+    # Body text only: no other page shows it.
+    assert edit("alpha.md", "# Alpha\n\nNew words.\n") == {"alpha.md"}
+    # A new title: the hub index, the guide neighbour (repos/r.md) show it.
+    assert edit("alpha.md", "# Alpha, renamed\n\nNew words.\n") == {"alpha.md", "index.md", "repos/r.md"}
+    # A new link: other.md now lists zeta under Linked from, with the sentence.
+    assert edit("zeta.md", "# Zeta\n\nSee [other](other.md).\n") == {"zeta.md", "other.md"}
+    # A changed sentence around that link changes other.md's Linked from again.
+    assert edit("zeta.md", "# Zeta\n\nRead [other](other.md) next.\n") == {"zeta.md", "other.md"}
+    # A new page: pages whose links to it now resolve, and the index.
+    assert edit("new.md", "# New\n\n[lone](lone.md)\n") >= {"new.md", "index.md", "lone.md"}
     (wiki / "index.md").write_text("# New hub title\n")  # in every page's header
-    assert affected_pages(after, WikiGraph(load_wiki(wiki)), {"index.md"}) == set(after.pages)
+    before, graph = graph, WikiGraph(load_wiki(wiki))
+    assert affected_pages(before, graph, {"index.md"}) == set(graph.pages)
 
 
 def test_a_wiki_file_where_karpwiki_writes_its_own_is_refused(make_wiki, theme):

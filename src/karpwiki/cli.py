@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="karpwiki", description="Check and build a markdown wiki.")
     parser.add_argument("--version", action="version", version=f"karpwiki {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,build}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,build,serve}")
 
     check_cmd = commands.add_parser("check", help="validate every link and anchor of a wiki")
     check_cmd.set_defaults(run=_run_check)
@@ -49,11 +50,23 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", help="check, then write the static site")
     build_cmd.set_defaults(run=_run_build)
     build_cmd.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
-    build_cmd.add_argument("--templates", type=Path, default=None, help="theme folder (default: the packaged theme)")
+    build_cmd.add_argument(
+        "--base-url", default="", metavar="URL",
+        help="where the site will be published, e.g. https://example.org/wiki/ (adds sitemap.xml)",
+    )
     for command in (check_cmd, build_cmd):
-        command.add_argument("wiki", nargs="?", type=Path, default=Path("wiki"), help="wiki folder (default: wiki)")
         command.add_argument("--format", choices=FORMATS, default="text", help="how findings are printed")
         command.add_argument("--strict", action="store_true", help="warnings fail the run too")
+
+    serve_cmd = commands.add_parser("serve", help="preview the site, rebuilding as files change")
+    serve_cmd.set_defaults(run=_run_serve)
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
+    for command in (check_cmd, build_cmd, serve_cmd):
+        command.add_argument("wiki", nargs="?", type=Path, default=Path("wiki"), help="wiki folder (default: wiki)")
+    for command in (build_cmd, serve_cmd):
+        command.add_argument("--templates", type=Path, default=None, help="theme folder (default: the packaged theme)")
     return parser
 
 
@@ -64,7 +77,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    config = Config(wiki=args.wiki, out=args.out, templates=args.templates or packaged_theme())
+    config = Config(wiki=args.wiki, out=args.out, templates=args.templates or packaged_theme(), base_url=args.base_url)
     report = build(config, strict=args.strict)
     _print_findings(report, args, sys.stderr if args.format == "text" else sys.stdout)
     if not report.written:
@@ -72,6 +85,22 @@ def _run_build(args: argparse.Namespace) -> int:
         return 1
     print(f"built {report.pages} pages into {args.out}")
     return 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .serve import serve_wiki  # watchdog and the server load only when serving
+
+    config = Config(wiki=args.wiki, templates=args.templates or packaged_theme())
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        serve_wiki(config, args.host, args.port, args.open, say=lambda text: print(text, flush=True))
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    return 0
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_findings(report: Report, args: argparse.Namespace, stream) -> None:

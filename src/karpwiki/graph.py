@@ -58,8 +58,11 @@ def unsafe_scheme(href: str) -> str:
 class WikiGraph:
     """Pages by path, and who links to whom, with the one resolver."""
 
-    def __init__(self, wiki: Wiki):
+    def __init__(self, wiki: Wiki, previous: WikiGraph | None = None):
         self.wiki = wiki
+        # Links resolve against the set of files: while it is unchanged, an unchanged page's
+        # targets can be taken from the previous graph (the preview server's edits).
+        self._reusable = previous if previous is not None and previous.wiki.files == wiki.files else None
         self.pages: dict[str, Page] = {page.path: page for page in wiki.pages}
         self._by_lower: dict[str, list[str]] = defaultdict(list)
         self._by_name: dict[str, list[str]] = defaultdict(list)
@@ -106,7 +109,13 @@ class WikiGraph:
     @cached_property
     def targets(self) -> dict[str, tuple[Target, ...]]:
         """Every page's links resolved, in the order of page.links."""
-        return {path: tuple(self.resolve(page, link.href) for link in page.links) for path, page in self.pages.items()}
+        reuse = self._reusable
+        return {
+            path: reuse.targets[path]
+            if reuse is not None and reuse.pages.get(path) is page
+            else tuple(self.resolve(page, link.href) for link in page.links)
+            for path, page in self.pages.items()
+        }
 
     @cached_property
     def incoming(self) -> dict[str, frozenset[str]]:

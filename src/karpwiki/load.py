@@ -6,10 +6,13 @@ every unreadable input into a Finding, so later stages see values, not files.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
 import posixpath
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from markdown_it.token import Token
@@ -35,31 +38,81 @@ def load_wiki(root: Path) -> Wiki:
     """Read every page and list every file under root; problems become findings."""
     if not root.is_dir():
         raise UsageError(f"no such wiki directory: {root}")
-    parser = make_parser()
-    real_root = root.resolve()
-    files: set[str] = set()
-    pages: list[Page] = []
-    findings: list[Finding] = []
-    for path in _walk(root):
-        relative = path.relative_to(root).as_posix()
-        real = path.resolve()
-        if path.is_symlink() and not real.is_relative_to(real_root):
-            findings.append(
-                Finding(relative, 0, 0, ERROR, "outside-wiki", "symlink points outside the wiki; not read")
-            )
-            continue
-        if not path.is_file():
-            if path.suffix == ".md":
-                findings.append(Finding(relative, 0, 0, ERROR, "unreadable-file", "not a readable file"))
-            continue
-        files.add(relative)
-        if path.suffix == ".md":
-            page, problems = _load_page(parser, path, relative)
-            findings.extend(problems)
-            if page is not None:
-                pages.append(page)
-    pages.sort(key=lambda page: page.path)
-    return Wiki(tuple(pages), frozenset(files), tuple(findings))
+    parser, real_root = make_parser(), root.resolve()
+    entries = [_load_entry(parser, root, real_root, path.relative_to(root).as_posix()) for path in _walk(root)]
+    return _assemble(entries)
+
+
+def reload_wiki(previous: Wiki, root: Path, changed: set[str]) -> Wiki:
+    """The wiki after some files (wiki-relative paths) were added, edited or removed.
+
+    Only the changed files are read again; everything else is carried over, so a preview
+    rebuild costs one page, not the whole wiki.
+    """
+    parser, real_root = make_parser(), root.resolve()
+    changed = _expand_folders(previous, root, changed)
+    kept = [
+        _Entry(path, path in previous.files, page, tuple(f for f in previous.findings if f.file == path))
+        for path, page in _entries_by_path(previous).items()
+        if path not in changed
+    ]
+    fresh = [_load_entry(parser, root, real_root, path) for path in sorted(changed) if not _hidden(path)]
+    return _assemble(kept + fresh)
+
+
+def _expand_folders(previous: Wiki, root: Path, changed: set[str]) -> set[str]:
+    """A folder that appeared, vanished or moved stands for every file it holds, then or now."""
+    expanded = set()
+    known = _entries_by_path(previous)
+    for path in changed:
+        inside = [p for p in known if p.startswith(path.rstrip("/") + "/")]
+        if (root / path).is_dir():
+            inside += [p.relative_to(root).as_posix() for p in _walk(root / path)]
+        expanded.update(inside or [path])
+    return expanded
+
+
+class _Entry(NamedTuple):
+    path: str
+    is_file: bool  # a readable file, linkable from pages
+    page: Page | None
+    findings: tuple[Finding, ...]
+
+
+def _entries_by_path(wiki: Wiki) -> dict[str, Page | None]:
+    pages = {page.path: page for page in wiki.pages}
+    paths = set(wiki.files) | {f.file for f in wiki.findings}
+    return {path: pages.get(path) for path in sorted(paths)}
+
+
+def _assemble(entries: list[_Entry]) -> Wiki:
+    entries.sort(key=lambda entry: entry.path)
+    return Wiki(
+        tuple(entry.page for entry in entries if entry.page is not None),
+        frozenset(entry.path for entry in entries if entry.is_file),
+        tuple(finding for entry in entries for finding in entry.findings),
+    )
+
+
+def _load_entry(parser, root: Path, real_root: Path, relative: str) -> _Entry:
+    """One path of the wiki: whether pages may link to it, its page if it is one, its problems."""
+    path = root / relative
+    if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+        finding = Finding(relative, 0, 0, ERROR, "outside-wiki", "symlink points outside the wiki; not read")
+        return _Entry(relative, False, None, (finding,))
+    if not path.is_file():
+        gone = not path.is_symlink() and not path.exists()
+        if path.suffix == ".md" and not gone:
+            return _Entry(relative, False, None, (Finding(relative, 0, 0, ERROR, "unreadable-file", "not a readable file"),))
+        return _Entry(relative, False, None, ())
+    if path.suffix != ".md":
+        return _Entry(relative, True, None, ())
+    page, findings = _load_page(parser, path, relative)
+    return _Entry(relative, True, page, tuple(findings))
+
+
+def _hidden(relative: str) -> bool:
+    return any(part.startswith(".") for part in relative.split("/"))
 
 
 def _walk(root: Path):
@@ -204,7 +257,7 @@ def _collect_links(tokens: list[Token], lines: list[str], env: dict) -> tuple[Li
             row_cursor[block.map[0]] = cell_start + len(block.content)
         if not block.children:
             continue
-        content_lines = block.content.split("\n")
+        positions = None
         children = block.children
         for index, token in enumerate(children):
             if token.type not in ("link_open", "image"):
@@ -215,7 +268,8 @@ def _collect_links(tokens: list[Token], lines: list[str], env: dict) -> tuple[Li
             if offset is None:
                 line, column = _reference_position(token.meta.get("label"), lines, env)
             else:
-                line, column = _source_position(block, content_lines, offset, lines, cell_start)
+                positions = positions or _BlockPositions(block, lines, cell_start)
+                line, column = positions.at(offset)
             text = token.content if is_image else _link_text(children, index)
             token.meta["link"] = len(links)
             links.append(Link(str(href), line, column, text, is_image))
@@ -224,33 +278,46 @@ def _collect_links(tokens: list[Token], lines: list[str], env: dict) -> tuple[Li
 
 def _link_text(children: list[Token], open_index: int) -> str:
     parts = []
-    for token in children[open_index + 1 :]:
+    for index in range(open_index + 1, len(children)):
+        token = children[index]
         if token.type == "link_close":
             break
         parts.append(token.content)
     return "".join(parts)
 
 
-def _source_position(
-    block: Token, content_lines: list[str], offset: int, lines: list[str], cell_start: int | None
-) -> tuple[int, int]:
-    """Map an offset in an inline token's content to a 1-based (line, column) of the file."""
-    content = block.content
-    row = content.count("\n", 0, offset)
-    line_start = content.rfind("\n", 0, offset) + 1
-    line_index = block.map[0] + row
-    source = lines[line_index] if line_index < len(lines) else ""
-    fragment = content_lines[row]
-    # Content lines are source lines minus container markers and indentation; a table
-    # cell is a piece of its row, found left to right.
-    stripped = fragment.rstrip()
+class _BlockPositions:
+    """Maps offsets in one inline token's content to (line, column) of the file.
+
+    Built once per block, so a paragraph with many links costs one pass, not one per link.
+    """
+
+    def __init__(self, block: Token, lines: list[str], cell_start: int | None):
+        content_lines = block.content.split("\n")
+        self.first_line = block.map[0]
+        self.offsets = list(itertools.accumulate((len(text) + 1 for text in content_lines[:-1]), initial=0))
+        self.columns = [
+            _content_column(lines[index] if index < len(lines) else "", text, cell_start)
+            for index, text in enumerate(content_lines, start=self.first_line)
+        ]
+
+    def at(self, offset: int) -> tuple[int, int]:
+        row = bisect.bisect_right(self.offsets, offset) - 1
+        return self.first_line + row + 1, self.columns[row] + (offset - self.offsets[row]) + 1
+
+
+def _content_column(source: str, fragment: str, cell_start: int | None) -> int:
+    """Where a content line starts in its source line (0-based).
+
+    Content lines are source lines minus container markers and indentation; a table cell
+    is a piece of its row, found left to right.
+    """
     if cell_start is not None:
-        start = cell_start
-    elif source.rstrip().endswith(stripped):
-        start = len(source.rstrip()) - len(stripped)
-    else:
-        start = max(source.find(fragment.strip()), 0) - (len(fragment) - len(fragment.lstrip()))
-    return line_index + 1, max(start, 0) + (offset - line_start) + 1
+        return cell_start
+    stripped, source_end = fragment.rstrip(), source.rstrip()
+    if source_end.endswith(stripped):
+        return len(source_end) - len(stripped)
+    return max(source.find(fragment.strip()) - (len(fragment) - len(fragment.lstrip())), 0)
 
 
 def _reference_position(label: str | None, lines: list[str], env: dict) -> tuple[int, int]:

@@ -36,6 +36,26 @@ def write_site(site: Site, wiki: Path, out: Path) -> None:
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def update_site(site: Site, wiki: Path, out: Path, removed: set[str]) -> None:
+    """Rewrite some files of a live site in place (the preview server's folder), each one
+    replaced atomically so a request never reads half a page; `removed` outputs are deleted."""
+    for relative, data in site.files.items():
+        _replace_file(out / relative, data)
+    for relative in site.copies:
+        _replace_file(out / relative, (wiki / relative).read_bytes())
+    for relative in removed:
+        (out / relative).unlink(missing_ok=True)
+
+
+def _replace_file(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, target)
+
+
 def _refuse_dangerous_out(wiki: Path, out: Path) -> None:
     wiki = wiki.resolve()
     real_out = out.resolve()

@@ -23,19 +23,30 @@ from .theme import Theme, load_theme, static_files
 __all__ = ["Theme", "affected_pages", "load_theme", "render_site"]
 
 
-def render_site(graph: WikiGraph, theme: Theme, base_url: str = "", pages: set[str] | None = None) -> Site:
+def render_site(
+    graph: WikiGraph, theme: Theme, base_url: str = "", pages: set[str] | None = None, shared: bool = True
+) -> Site:
     """Every output file of the site, by path. `base_url`, if given, is where the site is served.
 
-    With `pages` (see affected_pages), only those pages' HTML and sources, with every shared
-    file (data, listings, theme) and the files those pages link to.
+    With `pages` (see affected_pages), only those pages' HTML and sources and the files they
+    link to; with `shared=False`, without the files every page shares (data, listings, theme),
+    so the preview server can show an edited page before it refreshes those.
     """
     base_url = base_url.rstrip("/") + "/" if base_url else ""
     chosen = set(graph.pages) if pages is None else set(pages) & set(graph.pages)
     groups = page_groups(graph)
-    page_sections = {path: sections(page) for path, page in graph.pages.items()}
     html = render_pages(graph, theme, groups, chosen)
     sources = {path: published_source(graph.pages[path]).encode("utf-8") for path in chosen}
-    generated = {
+    generated = _shared_files(graph, theme, base_url, groups) if shared else {}
+    copies = sorted({target.path for path in chosen for target in graph.targets[path] if target.kind == g.FILE})
+    _refuse_overwrites(generated, {**html, **sources}, copies)
+    files = {**generated, **html, **sources}
+    return Site(dict(sorted(files.items())), tuple(copy for copy in copies if copy not in files))
+
+
+def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups) -> dict[str, bytes]:
+    page_sections = {path: sections(page) for path, page in graph.pages.items()}
+    return {
         **static_files(theme),
         **render_not_found(graph, theme, base_url),
         **wiki_data(graph, groups),
@@ -45,10 +56,6 @@ def render_site(graph: WikiGraph, theme: Theme, base_url: str = "", pages: set[s
         **llms_txt(graph, groups, base_url),
         **sitemap_xml(graph, base_url),
     }
-    copies = sorted({target.path for path in chosen for target in graph.targets[path] if target.kind == g.FILE})
-    _refuse_overwrites(generated, {**html, **sources}, copies)
-    files = {**generated, **html, **sources}
-    return Site(dict(sorted(files.items())), tuple(copy for copy in copies if copy not in files))
 
 
 def _refuse_overwrites(generated: dict[str, bytes], pages: dict[str, bytes], copies: list[str]) -> None:

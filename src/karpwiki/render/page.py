@@ -145,17 +145,41 @@ def affected_pages(before: WikiGraph, after: WikiGraph, changed: set[str]) -> se
     """Pages of `after` whose HTML may differ from `before`'s once `changed` paths were edited,
     added or removed: what each page shows of other pages decides.
 
-    A page shows its own text, its links (which resolve or not), its backlinks' titles and
-    sentences, its guide neighbours' titles, and the hub's title. The hub index lists every
-    page. The sidebar and the graph are not in any page: they come from wiki-data.js.
+    A page shows its own text and whether its links resolve; the pages it links to show its
+    title and the sentence around each link (Linked from); its guide neighbours show its
+    title; the hub index shows every title and description. The sidebar and the graph are not
+    in any page: they come from wiki-data.js. So an edit that keeps a page's title, links and
+    link sentences re-renders that page alone.
     """
     if site_title(before) != site_title(after):
         return set(after.pages)
-    affected = set(changed) | before.neighbours(changed) | after.neighbours(changed) | {INDEX_PAGE}
+    affected = set(changed)
     old_guide, new_guide = reading_order(before), reading_order(after)
     if old_guide != new_guide:
-        affected |= set(old_guide) | set(new_guide)
-    for number, path in enumerate(new_guide):
-        if path in changed:
-            affected |= set(new_guide[max(number - 1, 0) : number + 2])
+        affected |= set(old_guide) | set(new_guide) | {INDEX_PAGE}
+    for path in changed:
+        old, new = before.pages.get(path), after.pages.get(path)
+        if old is None or new is None:  # added or removed: links to it now resolve, or no longer
+            affected |= before.neighbours({path}) | after.neighbours({path}) | {INDEX_PAGE}
+            continue
+        old_shown, new_shown = _shown_elsewhere(before, old), _shown_elsewhere(after, new)
+        if old_shown != new_shown:  # the pages it links to, then or now, list it in Linked from
+            affected |= {target for target, _ in old_shown[1] + new_shown[1]}
+        if (old.title, old.description, old.order) != (new.title, new.description, new.order):
+            affected.add(INDEX_PAGE)
+            if path in new_guide:
+                number = new_guide.index(path)
+                affected |= set(new_guide[max(number - 1, 0) : number + 2])
     return affected & set(after.pages)
+
+
+def _shown_elsewhere(graph: WikiGraph, page: Page) -> tuple:
+    """What other pages' HTML shows of this page: its title, and each of its page links with
+    the sentence around it (in the target's Linked from)."""
+    contexts = link_contexts(page)
+    links = tuple(
+        (target.path, contexts.get(index))
+        for index, target in enumerate(graph.targets[page.path])
+        if target.kind == g.PAGE
+    )
+    return page.title, links
