@@ -145,6 +145,18 @@ def test_search_finds_and_opens_a_page(site, browser):
     wait(browser, lambda d: d.current_url.endswith("/kv%20cache.html#kv-cache"))
 
 
+def test_search_on_the_real_wiki_ranks_the_kv_cache_page_first(tmp_path, browser):
+    out = tmp_path / "build"
+    assert build(Config(wiki=ROOT / "wiki", out=out)).written
+    browser.get((out / "repos" / "nanoGPT.html").as_uri())
+    box = browser.find_element(By.ID, "kw-search")
+    box.send_keys("kv cache")
+    results = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kw-results [role=option]"))
+    assert results[0].find_element(By.CLASS_NAME, "result-title").text == "KV cache"
+    box.send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.current_url.split("#")[0].endswith("/kv-cache.html"))
+
+
 def test_search_results_show_the_matching_section_and_arrows_pick(site, browser):
     browser.get((site / "index.html").as_uri())
     box = browser.find_element(By.ID, "kw-search")

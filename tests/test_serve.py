@@ -203,3 +203,14 @@ def test_incremental_rebuilds_equal_a_cold_build_byte_for_byte(make_wiki, tmp_pa
         assert build(Config(wiki=wiki, out=cold)).written
         expected = {k: v for k, v in tree_bytes(cold).items() if k != ".karpwiki-build"}
         assert tree_bytes(site) == expected, description
+
+
+def test_symlinks_in_the_site_folder_never_lead_outside(served):
+    (site,) = served.tmp.glob("karpwiki-serve-*")
+    secret = served.tmp.parent / "secret.txt"
+    secret.write_text("root:x:0:0\n")
+    (site / "leak.txt").symlink_to(secret)
+    (site / "leakdir").symlink_to(served.tmp.parent, target_is_directory=True)
+    for path in ("/leak.txt", "/leakdir/secret.txt", "/leakdir/"):
+        status, _, body = served.request(path)
+        assert status == 404 and b"root:" not in body, path
