@@ -214,3 +214,25 @@ def test_symlinks_in_the_site_folder_never_lead_outside(served):
     for path in ("/leak.txt", "/leakdir/secret.txt", "/leakdir/"):
         status, _, body = served.request(path)
         assert status == 404 and b"root:" not in body, path
+
+
+def test_idle_and_half_sent_connections_do_not_stop_others(served):
+    """Slowloris: many connections that send part of a request and wait."""
+    idle = []
+    for number in range(60):
+        sock = socket.create_connection(("127.0.0.1", served.port))
+        sock.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n" if number % 2 else b"GE")
+        idle.append(sock)
+    try:
+        started = time.monotonic()
+        status, _, body = served.request("/attention.html")
+        assert status == 200 and body.rstrip().endswith(b"</html>")
+        assert time.monotonic() - started < 2
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_a_request_line_past_the_limit_is_refused(served):
+    status, _, body = served.request("/" + "a" * 70_000)
+    assert status == 414 and b"root:" not in body

@@ -83,7 +83,7 @@ def _run_build(args: argparse.Namespace) -> int:
     if not report.written:
         print(f"karpwiki: build stopped by the findings above; {args.out} was not changed", file=sys.stderr)
         return 1
-    print(f"built {report.pages} pages into {args.out}")
+    print(f"built {report.pages} page{'' if report.pages == 1 else 's'} into {args.out}")
     return 0
 
 

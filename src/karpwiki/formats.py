@@ -25,6 +25,7 @@ RULES = {
     "orphan-page": "No other page links to this page.",
     "unclosed-comment": "An HTML comment is never closed and hides the rest of the page.",
     "empty-link": "A link has no target.",
+    "too-deep": "Lists or quotes nest so deep that the rest of the page would be lost.",
 }
 
 

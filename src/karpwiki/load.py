@@ -11,6 +11,7 @@ import itertools
 import os
 import posixpath
 import re
+from collections.abc import Hashable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,7 +19,7 @@ import yaml
 from markdown_it.token import Token
 
 from .errors import UsageError
-from .markdown import make_parser, plain_text, unique_ids
+from .markdown import MAX_NESTING, make_parser, plain_text, unique_ids
 from .model import ERROR, WARNING, Finding, Heading, Link, Page, Wiki
 
 FRONT_MATTER_FENCE = "---"
@@ -97,7 +98,11 @@ def _assemble(entries: list[_Entry]) -> Wiki:
 def _load_entry(parser, root: Path, real_root: Path, relative: str) -> _Entry:
     """One path of the wiki: whether pages may link to it, its page if it is one, its problems."""
     path = root / relative
-    if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+    try:
+        real = path.resolve()
+    except (RuntimeError, OSError):  # a symlink loop
+        return _Entry(relative, False, None, (Finding(relative, 0, 0, ERROR, "unreadable-file", "symlink loop; not read"),))
+    if path.is_symlink() and not real.is_relative_to(real_root):
         finding = Finding(relative, 0, 0, ERROR, "outside-wiki", "symlink points outside the wiki; not read")
         return _Entry(relative, False, None, (finding,))
     if not path.is_file():
@@ -158,6 +163,10 @@ def parse_page(parser, relative: str, text: str) -> tuple[Page, list[Finding]]:
         for token in tokens
         if token.type == "html_comment" and token.meta.get("unclosed")
     )
+    too_deep = next((t for t in tokens if t.level >= MAX_NESTING - 1 and t.map), None)
+    if too_deep is not None:
+        findings.append(Finding(relative, too_deep.map[0] + 1, 1, ERROR, "too-deep",
+                                f"nesting deeper than {MAX_NESTING // 2} lists or quotes; the rest of the page would be lost"))
     headings = _collect_headings(tokens)
     links = _collect_links(tokens, lines, env)
     stem = posixpath.splitext(posixpath.basename(relative))[0]
@@ -222,13 +231,25 @@ def _key_line(lines: list[str], key: str, end: int) -> int:
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader without anchors and aliases: front matter needs none, and they allow bombs."""
+    """SafeLoader without anchors and aliases (front matter needs none, and they allow bombs)
+    and without duplicate keys (YAML would keep the last silently)."""
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, "aliases are not allowed in front matter", event.start_mark)
         return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                continue  # SafeLoader reports unhashable keys itself
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _collect_headings(tokens: list[Token]) -> tuple[Heading, ...]:

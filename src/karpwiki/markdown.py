@@ -16,6 +16,9 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+# Deeper than this, markdown-it stops parsing and silently drops the rest of the page; the
+# loader reports a page that reaches it (CommonMark's preset allows only 20: ten nested lists).
+MAX_NESTING = 100
 COMMENT_OPEN = "<!--"
 COMMENT_CLOSE = "-->"
 
@@ -125,7 +128,7 @@ def _recording_destination(
 
 def make_parser() -> MarkdownIt:
     """CommonMark plus tables and strikethrough, every link kept so the checker can judge it."""
-    md = MarkdownIt("commonmark", {"html": False, "store_labels": True})
+    md = MarkdownIt("commonmark", {"html": False, "store_labels": True, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
     # markdown-it silently turns `javascript:` links into text; we keep them as links so the
     # checker can report them, and the renderer never emits them as live URLs.

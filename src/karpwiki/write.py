@@ -28,6 +28,8 @@ def write_site(site: Site, wiki: Path, out: Path) -> None:
     _refuse_dangerous_out(wiki, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(out):
+        for leftover in out.parent.glob(f".{out.name}.staging-*"):  # from a build that was killed
+            shutil.rmtree(leftover, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
         try:
             _fill(staging, site, wiki)

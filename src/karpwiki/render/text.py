@@ -6,6 +6,7 @@ Reads the loader's tokens and heading ids through the one plain_text; never pars
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -107,23 +108,34 @@ def _around_links(inlines: list[Token]) -> dict[int, LinkContext]:
                 spans[opened[0]] = (opened[1], len(text))
                 opened = None
         text += _plain(children[cut:])
-    return {link: _sentence(text, start, end) for link, (start, end) in spans.items()}
+    boundaries = _Boundaries(text)
+    return {link: boundaries.sentence(start, end) for link, (start, end) in spans.items()}
 
 
 def _plain(children: list[Token]) -> str:
     return plain_text(Token("inline", "", 0, children=children))
 
 
-def _sentence(text: str, start: int, end: int) -> LinkContext:
-    begin = 0
-    for boundary in SENTENCE_END.finditer(text, 0, start):
-        begin = boundary.end()
-    boundary = SENTENCE_END.search(text, end)
-    stop = boundary.end() if boundary else len(text)
-    # A sentence may start or end at a cell's edge; the separator then belongs to neither side.
-    before = clip(text[begin:start].lstrip(" ·"), CONTEXT_CHARACTERS, keep_end=True)
-    after = clip(text[end:stop].rstrip(" ·"), CONTEXT_CHARACTERS)
-    return LinkContext(before, text[start:end], after)
+class _Boundaries:
+    """The sentence ends of one text, found once, so a paragraph with many links stays linear."""
+
+    def __init__(self, text: str):
+        self.text = text
+        found = [(match.start(), match.end()) for match in SENTENCE_END.finditer(text)]
+        self.starts = [first for first, _ in found]
+        self.ends = [last for _, last in found]
+
+    def sentence(self, start: int, end: int) -> LinkContext:
+        """The sentence around text[start:end], clipped on each side."""
+        text = self.text
+        before_index = bisect.bisect_right(self.ends, start) - 1
+        begin = self.ends[before_index] if before_index >= 0 else 0
+        after_index = bisect.bisect_left(self.starts, end)
+        stop = self.ends[after_index] if after_index < len(self.starts) else len(text)
+        # A sentence may start or end at a cell's edge; the separator then belongs to neither side.
+        before = clip(text[begin:start].lstrip(" ·"), CONTEXT_CHARACTERS, keep_end=True)
+        after = clip(text[end:stop].rstrip(" ·"), CONTEXT_CHARACTERS)
+        return LinkContext(before, text[start:end], after)
 
 
 def published_source(page: Page) -> str:
