@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from .errors import UsageError
 from .markdown import MAX_NESTING, make_parser, plain_text, unique_ids
 from .model import ERROR, WARNING, Finding, Heading, Link, Page, Wiki
+from .text import link_contexts, sections, without_comments
 
 FRONT_MATTER_FENCE = "---"
 FRONT_MATTER_END = ("---", "...")
@@ -181,6 +182,9 @@ def parse_page(parser, relative: str, text: str) -> tuple[Page, list[Finding]]:
         links=links,
         tokens=tuple(tokens),
         source=text,
+        sections=sections(tokens, headings),
+        link_contexts=link_contexts(tokens, len(links)),
+        published=without_comments(text, tokens),
     )
     return page, findings
 

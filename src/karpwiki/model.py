@@ -27,6 +27,25 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A page's text from one heading to the next, for search and previews."""
+
+    id: str  # the heading's id; "" for text before the first heading
+    heading: str
+    opening: str  # the first paragraph, "" when the section has none
+    text: str  # every paragraph, list item, table cell and code block, one per line
+
+
+@dataclass(frozen=True)
+class LinkContext:
+    """The sentence a link stands in, cut around the link's own text."""
+
+    before: str
+    link: str
+    after: str
+
+
+@dataclass(frozen=True)
 class Page:
     path: str  # POSIX path relative to the wiki root, e.g. "repos/nanoGPT.md"
     title: str
@@ -37,8 +56,12 @@ class Page:
     links: tuple[Link, ...]
     # markdown-it tokens, parsed once by the loader; link tokens carry meta["link"],
     # an index into `links`, so the renderer rewrites exactly what the checker checked.
+    # Only this page's body HTML needs them; everything other pages show is below.
     tokens: tuple[Any, ...] = field(repr=False, compare=False)
     source: str = field(repr=False, compare=False, default="")
+    sections: tuple[Section, ...] = field(repr=False, compare=False, default=())
+    link_contexts: tuple[LinkContext | None, ...] = field(repr=False, compare=False, default=())  # by link
+    published: str = field(repr=False, compare=False, default="")  # the source without HTML comments
 
 
 @dataclass(frozen=True, order=True)

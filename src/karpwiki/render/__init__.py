@@ -17,7 +17,6 @@ from .nav import page_groups
 from .page import affected_pages, render_not_found, render_pages
 from .previews import preview_data
 from .search import search_data
-from .text import published_source, sections
 from .theme import Theme, load_theme, static_files
 
 __all__ = ["Theme", "affected_pages", "load_theme", "render_site"]
@@ -36,7 +35,7 @@ def render_site(
     chosen = set(graph.pages) if pages is None else set(pages) & set(graph.pages)
     groups = page_groups(graph)
     html = render_pages(graph, theme, groups, chosen)
-    sources = {path: published_source(graph.pages[path]).encode("utf-8") for path in chosen}
+    sources = {path: graph.pages[path].published.encode("utf-8") for path in chosen}
     generated = _shared_files(graph, theme, base_url, groups) if shared else {}
     copies = sorted({target.path for path in chosen for target in graph.targets[path] if target.kind == g.FILE})
     _refuse_overwrites(generated, {**html, **sources}, copies)
@@ -45,13 +44,12 @@ def render_site(
 
 
 def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups) -> dict[str, bytes]:
-    page_sections = {path: sections(page) for path, page in graph.pages.items()}
     return {
         **static_files(theme),
         **render_not_found(graph, theme, base_url),
         **wiki_data(graph, groups),
-        **search_data(graph, page_sections),
-        **preview_data(graph, page_sections),
+        **search_data(graph),
+        **preview_data(graph),
         **graph_json(graph, base_url),
         **llms_txt(graph, groups, base_url),
         **sitemap_xml(graph, base_url),

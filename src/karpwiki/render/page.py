@@ -7,9 +7,7 @@ sidebar and the graph come from the one shared wiki-data.js.
 
 from __future__ import annotations
 
-import functools
 import posixpath
-from collections.abc import Callable
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -19,7 +17,6 @@ from ..graph import WikiGraph, output_path
 from ..model import Page
 from .markup import BodyRenderer, page_url
 from .nav import INDEX_PAGE, reading_order, site_title
-from .text import LinkContext, link_contexts
 from .theme import Theme, render_template
 
 INDEX_OUTPUT, NOT_FOUND_OUTPUT = "index.html", "404.html"
@@ -31,11 +28,6 @@ def render_pages(
 ) -> dict[str, bytes]:
     """{output path: HTML} for the chosen pages, and the hub index even without index.md."""
     body = BodyRenderer(graph)
-
-    @functools.cache
-    def contexts(source: str) -> dict[int, LinkContext]:  # read once a page, and only if shown
-        return link_contexts(graph.pages[source])
-
     guide = _guide_links(graph, reading_order(graph))
     title = site_title(graph)
     files: dict[str, bytes] = {}
@@ -48,7 +40,7 @@ def render_pages(
             "content": Markup(body.render(page)),
             "source": quote(posixpath.basename(path)),
             "toc": _toc(page),
-            "backlinks": _backlinks(graph, contexts, page),
+            "backlinks": _backlinks(graph, page),
             **guide.get(path, {}),
         }
         if path == INDEX_PAGE:
@@ -96,7 +88,7 @@ def _toc(page: Page) -> list[dict]:
     return entries if len(entries) > 1 else []
 
 
-def _backlinks(graph: WikiGraph, contexts: Callable[[str], dict[int, LinkContext]], page: Page) -> list[dict]:
+def _backlinks(graph: WikiGraph, page: Page) -> list[dict]:
     """Each linking page with the sentence around its first link here (None for an image)."""
     here = output_path(page.path)
     links = []
@@ -108,7 +100,7 @@ def _backlinks(graph: WikiGraph, contexts: Callable[[str], dict[int, LinkContext
         links.append({
             "url": page_url(here, source),
             "title": graph.pages[source].title,
-            "context": contexts(source).get(first),
+            "context": graph.pages[source].link_contexts[first],
         })
     return links
 
@@ -176,9 +168,8 @@ def affected_pages(before: WikiGraph, after: WikiGraph, changed: set[str]) -> se
 def _shown_elsewhere(graph: WikiGraph, page: Page) -> tuple:
     """What other pages' HTML shows of this page: its title, and each of its page links with
     the sentence around it (in the target's Linked from)."""
-    contexts = link_contexts(page)
     links = tuple(
-        (target.path, contexts.get(index))
+        (target.path, page.link_contexts[index])
         for index, target in enumerate(graph.targets[page.path])
         if target.kind == g.PAGE
     )

@@ -9,12 +9,11 @@ from __future__ import annotations
 from ..graph import WikiGraph, output_path
 from .data import data_script
 from .markup import site_url
-from .text import Section
 
 
-def search_data(graph: WikiGraph, sections: dict[str, tuple[Section, ...]]) -> dict[str, bytes]:
+def search_data(graph: WikiGraph) -> dict[str, bytes]:
     pages, entries = [], []
     for number, (path, page) in enumerate(sorted(graph.pages.items())):
         pages.append([site_url("", output_path(path)), page.title])
-        entries.extend([number, section.id, section.heading, section.text] for section in sections[path])
+        entries.extend([number, section.id, section.heading, section.text] for section in page.sections)
     return data_script("search", "KW_SEARCH", {"pages": pages, "sections": entries})

@@ -1,19 +1,19 @@
-"""A page's tokens → plain text: its sections (for search and previews) and the sentence
-around each of its links (for backlinks).
+"""A page's tokens → the plain text other pages and the site's data show of it: its sections
+(search, previews), the sentence around each link (Linked from), its markdown without comments.
 
-Reads the loader's tokens and heading ids through the one plain_text; never parses again.
+The loader calls this once per page, right after parsing, so nothing downstream needs the
+tokens except the page's own body HTML. Reads tokens through the one plain_text; never parses.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from ..markdown import plain_text
-from ..model import Page
+from .markdown import plain_text
+from .model import Heading, LinkContext, Section
 
 # A sentence ends at . ! or ? (and any closing quote or bracket) followed by whitespace.
 SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
@@ -21,29 +21,11 @@ CELL_SEPARATOR = " · "  # joins the cells of a table row, which is one link's c
 CONTEXT_CHARACTERS = 140  # at most this much text on each side of a link
 
 
-@dataclass(frozen=True)
-class Section:
-    id: str  # the heading's id; "" for text before the first heading
-    heading: str
-    opening: str  # the first paragraph, "" when the section has none
-    text: str  # every paragraph, list item, table cell and code block, one per line
-
-
-@dataclass(frozen=True)
-class LinkContext:
-    """The sentence a link stands in, cut around the link's own text."""
-
-    before: str
-    link: str
-    after: str
-
-
-def sections(page: Page) -> tuple[Section, ...]:
+def sections(tokens: list[Token], page_headings: tuple[Heading, ...]) -> tuple[Section, ...]:
     """The page cut at every heading, in order; text before the first heading is kept if any."""
     found: list[Section] = []
-    headings = iter(page.headings)
+    headings = iter(page_headings)
     anchor, heading, blocks, opening = "", "", [], ""
-    tokens = page.tokens
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
             if anchor or blocks:
@@ -61,11 +43,12 @@ def sections(page: Page) -> tuple[Section, ...]:
     return tuple(found)
 
 
-def link_contexts(page: Page) -> dict[int, LinkContext]:
-    """The sentence around each link, by index into page.links; a table row is one sentence."""
+def link_contexts(tokens: list[Token], link_count: int) -> tuple[LinkContext | None, ...]:
+    """The sentence around each link, in the order of page.links (None for an image); a table
+    row is one sentence."""
     contexts: dict[int, LinkContext] = {}
     row: list[Token] | None = None
-    for token in page.tokens:
+    for token in tokens:
         if token.type == "tr_open":
             row = []
         elif token.type == "tr_close" and row is not None:
@@ -76,7 +59,7 @@ def link_contexts(page: Page) -> dict[int, LinkContext]:
                 contexts.update(_around_links([token]))
             else:
                 row.append(token)
-    return contexts
+    return tuple(contexts.get(index) for index in range(link_count))
 
 
 def clip(text: str, limit: int, keep_end: bool = False) -> str:
@@ -138,11 +121,11 @@ class _Boundaries:
         return LinkContext(before, text[start:end], after)
 
 
-def published_source(page: Page) -> str:
+def without_comments(source: str, tokens: list[Token]) -> str:
     """The page's markdown as published beside its HTML: HTML comments (hidden drafts) removed,
     exactly where the parser found them, so comment-like text inside code stays."""
-    lines = page.source.split("\n")
-    for token in page.tokens:
+    lines = source.split("\n")
+    for token in tokens:
         if token.type == "html_comment" and token.map:
             first, last = token.map[0], token.map[1] - 1
             tail = lines[last].split("-->", 1)[1] if "-->" in lines[last] else ""
