@@ -8,10 +8,11 @@ from . import history
 from .check import caused_by_change, check_wiki
 from .config import Config
 from .graph import WikiGraph
-from .load import load_wiki, parse_page
+from .load import parse_page
 from .markdown import make_parser
 from .model import ERROR, Change, Finding
-from .render import load_theme, render_site
+from .render import load_theme
+from .workers import ShardedWiki
 from .write import write_site
 
 
@@ -28,7 +29,8 @@ def blocks(findings: list[Finding], strict: bool) -> bool:
 
 
 def check(config: Config, changed_since: str | None = None) -> Report:
-    graph = WikiGraph(load_wiki(config.wiki))
+    with ShardedWiki(config.wiki, config.workers) as shards:
+        graph = WikiGraph(shards.load())
     findings = _findings(graph, config)
     if changed_since:
         change = history.changes_since(config.wiki, changed_since)
@@ -38,11 +40,13 @@ def check(config: Config, changed_since: str | None = None) -> Report:
 
 def build(config: Config, strict: bool = False) -> Report:
     theme = load_theme(config.templates)  # a broken theme stops us before any work
-    graph = WikiGraph(load_wiki(config.wiki))
-    findings = _findings(graph, config)
-    if blocks(findings, strict):
-        return Report(len(graph.pages), findings)  # nothing written: the old site stays
-    write_site(render_site(graph, theme, config.base_url), config.wiki, config.out)
+    with ShardedWiki(config.wiki, config.workers) as shards:  # parse and render on every core
+        graph = WikiGraph(shards.load())
+        findings = _findings(graph, config)
+        if blocks(findings, strict):
+            return Report(len(graph.pages), findings)  # nothing written: the old site stays
+        site = shards.render(graph, theme, config.templates, config.base_url)
+    write_site(site, config.wiki, config.out)
     return Report(len(graph.pages), findings, written=True)
 
 

@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     for command in (check_cmd, build_cmd):
         command.add_argument("--format", choices=FORMATS, default="text", help="how findings are printed")
         command.add_argument("--strict", action="store_true", help="warnings fail the run too")
+        command.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                             help="processes to parse and render with (default: one per core, for large wikis)")
 
     serve_cmd = commands.add_parser("serve", help="preview the site, rebuilding as files change")
     serve_cmd.set_defaults(run=_run_serve)
@@ -71,13 +73,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    report = check(Config(wiki=args.wiki), changed_since=args.changed_since)
+    report = check(Config(wiki=args.wiki, workers=args.jobs), changed_since=args.changed_since)
     _print_findings(report, args, sys.stdout)
     return 1 if blocks(report.findings, args.strict) else 0
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    config = Config(wiki=args.wiki, out=args.out, templates=args.templates or packaged_theme(), base_url=args.base_url)
+    config = Config(
+        wiki=args.wiki, out=args.out, templates=args.templates or packaged_theme(), base_url=args.base_url, workers=args.jobs
+    )
     report = build(config, strict=args.strict)
     _print_findings(report, args, sys.stderr if args.format == "text" else sys.stdout)
     if not report.written:

@@ -17,4 +17,5 @@ class Config:
     wiki: Path = Path("wiki")
     out: Path = Path("build")
     templates: Path = field(default_factory=packaged_theme)
+    workers: int | None = None  # processes for parsing and rendering; None: one per core, as the wiki's size warrants
     base_url: str = ""  # where the site is served, e.g. "https://example.org/wiki/"; "" when unknown

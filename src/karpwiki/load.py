@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from .errors import UsageError
 from .markdown import MAX_NESTING, make_parser, plain_text, unique_ids
 from .model import ERROR, WARNING, Finding, Heading, Link, Page, Wiki
-from .text import link_contexts, sections, without_comments
+from .text import link_contexts, ordered_list_links, sections, without_comments
 
 FRONT_MATTER_FENCE = "---"
 FRONT_MATTER_END = ("---", "...")
@@ -38,11 +38,29 @@ class FrontMatterError(Exception):
 
 def load_wiki(root: Path) -> Wiki:
     """Read every page and list every file under root; problems become findings."""
+    return load_paths(root, wiki_paths(root))
+
+
+def wiki_paths(root: Path) -> list[str]:
+    """Every file of the wiki (POSIX, relative to root), sorted; hidden folders skipped."""
     if not root.is_dir():
         raise UsageError(f"no such wiki directory: {root}")
+    return [path.relative_to(root).as_posix() for path in _walk(root)]
+
+
+def load_paths(root: Path, paths: list[str]) -> Wiki:
+    """The part of the wiki made of these files: parallel loaders each read a share."""
     parser, real_root = make_parser(), root.resolve()
-    entries = [_load_entry(parser, root, real_root, path.relative_to(root).as_posix()) for path in _walk(root)]
-    return _assemble(entries)
+    return _assemble([_load_entry(parser, root, real_root, path) for path in paths])
+
+
+def merge_wikis(parts: list[Wiki]) -> Wiki:
+    """One wiki from the parts that load_paths read."""
+    return Wiki(
+        tuple(sorted((page for part in parts for page in part.pages), key=lambda page: page.path)),
+        frozenset().union(*(part.files for part in parts)),
+        tuple(sorted((finding for part in parts for finding in part.findings), key=lambda f: f.file)),
+    )
 
 
 def reload_wiki(previous: Wiki, root: Path, changed: set[str]) -> Wiki:
@@ -185,6 +203,7 @@ def parse_page(parser, relative: str, text: str) -> tuple[Page, list[Finding]]:
         sections=sections(tokens, headings),
         link_contexts=link_contexts(tokens, len(links)),
         published=without_comments(text, tokens),
+        ordered_lists=ordered_list_links(tokens),
     )
     return page, findings
 

@@ -62,6 +62,7 @@ class Page:
     sections: tuple[Section, ...] = field(repr=False, compare=False, default=())
     link_contexts: tuple[LinkContext | None, ...] = field(repr=False, compare=False, default=())  # by link
     published: str = field(repr=False, compare=False, default="")  # the source without HTML comments
+    ordered_lists: tuple[tuple[int, ...], ...] = field(repr=False, compare=False, default=())  # link indices
 
 
 @dataclass(frozen=True, order=True)

@@ -136,3 +136,23 @@ def without_comments(source: str, tokens: list[Token]) -> str:
                 block = block.replace(comment.content, "", 1)
             lines[token.map[0] : token.map[1]] = block.split("\n")
     return "\n".join(lines)
+
+
+def ordered_list_links(tokens: list[Token]) -> tuple[tuple[int, ...], ...]:
+    """For each top-level ordered list, the links inside it (indices into page.links), in order.
+
+    The hub's first such list with page links is the wiki's reading guide."""
+    lists: list[tuple[int, ...]] = []
+    current: list[int] = []
+    depth = 0  # > 0 inside a top-level ordered list (nested lists count as inside)
+    for token in tokens:
+        if token.type == "ordered_list_open":
+            depth += 1
+        elif token.type == "ordered_list_close":
+            depth -= 1
+            if depth == 0:
+                lists.append(tuple(current))
+                current = []
+        elif depth and token.type == "inline":
+            current.extend(child.meta["link"] for child in token.children or () if child.type == "link_open")
+    return tuple(lists)

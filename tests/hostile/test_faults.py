@@ -107,7 +107,7 @@ def test_a_file_vanishing_before_it_is_copied_leaves_the_old_site(tmp_path):
 
 def test_a_vanished_asset_is_a_one_line_error_from_the_command(tmp_path, monkeypatch, capsys):
     """The same through the CLI: exit 2, one line naming the file, the old site intact."""
-    from karpwiki import build as build_module
+    from karpwiki import workers as workers_module
     from karpwiki.cli import main
 
     wiki = tmp_path / "wiki"
@@ -115,14 +115,14 @@ def test_a_vanished_asset_is_a_one_line_error_from_the_command(tmp_path, monkeyp
     (wiki / "index.md").write_text("# Hub\n\n![d](img/d.png)\n")
     (wiki / "img" / "d.png").write_bytes(b"png")
     assert main(["build", str(wiki), "--out", str(tmp_path / "site")]) == 0
-    real_render = build_module.render_site
+    real_render = workers_module.render_site
 
     def render_then_vanish(*args, **kwargs):
         site = real_render(*args, **kwargs)
         (wiki / "img" / "d.png").unlink()
         return site
 
-    monkeypatch.setattr(build_module, "render_site", render_then_vanish)
+    monkeypatch.setattr(workers_module, "render_site", render_then_vanish)
     capsys.readouterr()
     assert main(["build", str(wiki), "--out", str(tmp_path / "site")]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [f"karpwiki: {wiki / 'img' / 'd.png'}: No such file or directory"]

@@ -14,12 +14,12 @@ from ..model import Site
 from .graph_view import graph_json, wiki_data
 from .listings import llms_txt, sitemap_xml
 from .nav import page_groups
-from .page import affected_pages, render_not_found, render_pages
+from .page import affected_pages, render_generated_index, render_not_found, render_pages
 from .previews import preview_data
 from .search import search_data
 from .theme import Theme, load_theme, static_files
 
-__all__ = ["Theme", "affected_pages", "load_theme", "render_site"]
+__all__ = ["Theme", "affected_pages", "load_theme", "refuse_overwrites", "render_site"]
 
 
 def render_site(
@@ -38,7 +38,7 @@ def render_site(
     sources = {path: graph.pages[path].published.encode("utf-8") for path in chosen}
     generated = _shared_files(graph, theme, base_url, groups) if shared else {}
     copies = sorted({target.path for path in chosen for target in graph.targets[path] if target.kind == g.FILE})
-    _refuse_overwrites(generated, {**html, **sources}, copies)
+    refuse_overwrites(generated, {**html, **sources}, copies)
     files = {**generated, **html, **sources}
     return Site(dict(sorted(files.items())), tuple(copy for copy in copies if copy not in files))
 
@@ -47,6 +47,7 @@ def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups) -> dict
     return {
         **static_files(theme),
         **render_not_found(graph, theme, base_url),
+        **render_generated_index(graph, theme, groups),
         **wiki_data(graph, groups),
         **search_data(graph),
         **preview_data(graph),
@@ -56,7 +57,7 @@ def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups) -> dict
     }
 
 
-def _refuse_overwrites(generated: dict[str, bytes], pages: dict[str, bytes], copies: list[str]) -> None:
+def refuse_overwrites(generated: dict[str, bytes], pages: dict[str, bytes], copies: list[str]) -> None:
     """A wiki file where the site writes its own (a page 404.md, a linked static/style.css)."""
     clash = sorted(generated.keys() & (pages.keys() | set(copies)))
     if clash:

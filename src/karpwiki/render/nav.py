@@ -46,20 +46,12 @@ def reading_order(graph: WikiGraph) -> tuple[str, ...]:
     if hub is None:
         return ()
     targets = graph.targets[INDEX_PAGE]
-    order: list[str] = []
-    depth = 0  # > 0 while inside the first ordered list (nested lists count as inside)
-    for token in hub.tokens:
-        if token.type == "ordered_list_open":
-            depth += 1
-        elif token.type == "ordered_list_close":
-            depth -= 1
-            if depth == 0 and order:
-                break
-        elif depth and token.type == "inline":
-            for child in token.children or ():
-                if child.type != "link_open":
-                    continue
-                target = targets[child.meta["link"]]
-                if target.kind == g.PAGE and target.path != INDEX_PAGE and target.path not in order:
-                    order.append(target.path)
-    return tuple(order)
+    for links in hub.ordered_lists:
+        order: list[str] = []
+        for index in links:
+            target = targets[index]
+            if target.kind == g.PAGE and target.path != INDEX_PAGE and target.path not in order:
+                order.append(target.path)
+        if order:
+            return tuple(order)
+    return ()

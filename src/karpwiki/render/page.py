@@ -26,7 +26,7 @@ TOC_LEVELS = (2, 3)
 def render_pages(
     graph: WikiGraph, theme: Theme, groups: list[tuple[str, list[Page]]], chosen: set[str]
 ) -> dict[str, bytes]:
-    """{output path: HTML} for the chosen pages, and the hub index even without index.md."""
+    """{output path: HTML} for the chosen pages."""
     body = BodyRenderer(graph)
     guide = _guide_links(graph, reading_order(graph))
     title = site_title(graph)
@@ -47,10 +47,16 @@ def render_pages(
             files[here] = render_template(theme, "index.html", {**context, "groups": _group_links(groups, here)})
         else:
             files[here] = render_template(theme, "page.html", {**context, "graph_view": "page"})
-    if INDEX_PAGE not in graph.pages:
-        context = {**_base_context(title, INDEX_OUTPUT, title), "groups": _group_links(groups, INDEX_OUTPUT)}
-        files[INDEX_OUTPUT] = render_template(theme, "index.html", context)
     return files
+
+
+def render_generated_index(graph: WikiGraph, theme: Theme, groups: list[tuple[str, list[Page]]]) -> dict[str, bytes]:
+    """A wiki without index.md still gets an index.html: the grouped list of its pages."""
+    if INDEX_PAGE in graph.pages:
+        return {}
+    title = site_title(graph)
+    context = {**_base_context(title, INDEX_OUTPUT, title), "groups": _group_links(groups, INDEX_OUTPUT)}
+    return {INDEX_OUTPUT: render_template(theme, "index.html", context)}
 
 
 def render_not_found(graph: WikiGraph, theme: Theme, base_url: str) -> dict[str, bytes]:
