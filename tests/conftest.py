@@ -19,6 +19,12 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures" / "wikis"
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Each test gets its own cache folder, so no test sees another's check records."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
     parser.addoption("--update-screenshots", action="store_true", help="retake docs/screenshots/ from the real wiki")

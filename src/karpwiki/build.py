@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from . import history
+from . import cache, history
 from .check import caused_by_change, check_wiki
 from .config import Config
 from .graph import WikiGraph
-from .load import parse_page
+from .load import load_wiki, parse_page
 from .markdown import make_parser
 from .model import ERROR, Change, Finding
 from .render import load_theme
 from .workers import ShardedWiki
-from .write import write_site
+from .write import MARKER, write_site
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Report:
     pages: int
     findings: list[Finding]
     written: bool = False
+    unchanged: bool = False  # nothing changed since the last run: its result was reused
 
 
 def blocks(findings: list[Finding], strict: bool) -> bool:
@@ -29,25 +31,48 @@ def blocks(findings: list[Finding], strict: bool) -> bool:
 
 
 def check(config: Config, changed_since: str | None = None) -> Report:
-    with ShardedWiki(config.wiki, config.workers) as shards:
+    if changed_since:
+        graph = WikiGraph(load_wiki(config.wiki))
+        change = history.changes_since(config.wiki, changed_since)
+        findings = caused_by_change(_findings(graph, config), graph, change, _old_link_targets(graph, change))
+        return Report(len(graph.pages), findings)
+    digest, record_path = cache.input_digest(config, "check"), cache.check_record_path(config)
+    previous = cache.read_record(record_path)
+    if previous and previous.digest == digest:
+        return Report(previous.pages, previous.findings, unchanged=True)
+    with ShardedWiki(config.wiki, config.workers, keep_tokens=False) as shards:
         graph = WikiGraph(shards.load())
     findings = _findings(graph, config)
-    if changed_since:
-        change = history.changes_since(config.wiki, changed_since)
-        findings = caused_by_change(findings, graph, change, _old_link_targets(graph, change))
+    _save(record_path, cache.Record(digest, len(graph.pages), findings, {}))
     return Report(len(graph.pages), findings)
 
 
 def build(config: Config, strict: bool = False) -> Report:
     theme = load_theme(config.templates)  # a broken theme stops us before any work
+    digest = cache.input_digest(config, "build")
+    previous = cache.read_record(config.out / MARKER)
+    if previous and previous.digest == digest and cache.outputs_intact(config.out, previous):
+        if not blocks(previous.findings, strict):
+            return Report(previous.pages, previous.findings, unchanged=True)
     with ShardedWiki(config.wiki, config.workers) as shards:  # parse and render on every core
         graph = WikiGraph(shards.load())
         findings = _findings(graph, config)
         if blocks(findings, strict):
             return Report(len(graph.pages), findings)  # nothing written: the old site stays
         site = shards.render(graph, theme, config.templates, config.base_url)
-    write_site(site, config.wiki, config.out)
+    outputs = {**{p: len(data) for p, data in site.files.items()}, **{p: (config.wiki / p).stat().st_size for p in site.copies}}
+    record = cache.Record(digest, len(graph.pages), findings, outputs)
+    write_site(site, config.wiki, config.out, record.to_json())
     return Report(len(graph.pages), findings, written=True)
+
+
+def _save(path: Path, record: cache.Record) -> None:
+    """Keep a check's record for next time; a cache folder we cannot write only costs speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(record.to_json(), encoding="utf-8")
+    except OSError:
+        pass
 
 
 def _findings(graph: WikiGraph, config: Config) -> list[Finding]:

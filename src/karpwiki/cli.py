@@ -84,6 +84,9 @@ def _run_build(args: argparse.Namespace) -> int:
     )
     report = build(config, strict=args.strict)
     _print_findings(report, args, sys.stderr if args.format == "text" else sys.stdout)
+    if report.unchanged:
+        print(f"nothing changed since the last build; {args.out} is up to date")
+        return 0
     if not report.written:
         print(f"karpwiki: build stopped by the findings above; {args.out} was not changed", file=sys.stderr)
         return 1

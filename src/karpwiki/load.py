@@ -7,6 +7,7 @@ every unreadable input into a Finding, so later stages see values, not files.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import os
 import posixpath
@@ -48,10 +49,19 @@ def wiki_paths(root: Path) -> list[str]:
     return [path.relative_to(root).as_posix() for path in _walk(root)]
 
 
-def load_paths(root: Path, paths: list[str]) -> Wiki:
-    """The part of the wiki made of these files: parallel loaders each read a share."""
+def load_paths(root: Path, paths: list[str], keep_tokens: bool = True) -> Wiki:
+    """The part of the wiki made of these files: parallel loaders each read a share.
+
+    Without `keep_tokens`, each page drops its tokens as soon as its facts are taken: what a
+    check or a worker's reply needs, in a fraction of the memory."""
     parser, real_root = make_parser(), root.resolve()
-    return _assemble([_load_entry(parser, root, real_root, path) for path in paths])
+    entries = []
+    for path in paths:
+        entry = _load_entry(parser, root, real_root, path)
+        if not keep_tokens and entry.page is not None:
+            entry = entry._replace(page=dataclasses.replace(entry.page, tokens=()))
+        entries.append(entry)
+    return _assemble(entries)
 
 
 def merge_wikis(parts: list[Wiki]) -> Wiki:

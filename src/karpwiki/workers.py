@@ -36,8 +36,9 @@ def worker_count(pages: int, requested: int | None) -> int:
 class ShardedWiki:
     """Use as a context manager: `load()` the wiki, then `render(graph, ...)` its site."""
 
-    def __init__(self, root: Path, workers: int | None = None):
+    def __init__(self, root: Path, workers: int | None = None, keep_tokens: bool = True):
         self.root = root
+        self.keep_tokens = keep_tokens  # False for a check: workers then drop tokens as they go
         paths = wiki_paths(root)
         count = worker_count(sum(path.endswith(".md") for path in paths), workers)
         self.shards = [paths[index::count] for index in range(count)]
@@ -48,7 +49,7 @@ class ShardedWiki:
         context = multiprocessing.get_context("fork")
         for shard in self.shards[1:]:
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=_worker, args=(self.root, shard, child_end), daemon=True)
+            process = context.Process(target=_worker, args=(self.root, shard, child_end, self.keep_tokens), daemon=True)
             process.start()
             child_end.close()
             self.children.append((process, parent_end))
@@ -62,8 +63,9 @@ class ShardedWiki:
                 process.kill()
 
     def load(self) -> Wiki:
-        """The whole wiki; this process's share keeps its tokens, the others' pages have none."""
-        self.own = load_paths(self.root, self.shards[0])
+        """The whole wiki; this process's share keeps its tokens (for render) unless told not
+        to, the others' pages have none."""
+        self.own = load_paths(self.root, self.shards[0], self.keep_tokens)
         return merge_wikis([self.own, *(_receive(connection) for _, connection in self.children)])
 
     def render(self, graph: WikiGraph, theme: Theme, templates: Path, base_url: str) -> Site:
@@ -95,10 +97,10 @@ def _receive(connection):
     return value
 
 
-def _worker(root: Path, shard: list[str], connection) -> None:
+def _worker(root: Path, shard: list[str], connection, keep_tokens: bool) -> None:
     """Read a share of the wiki, send it without tokens, then render those pages on request."""
     try:
-        mine = load_paths(root, shard)
+        mine = load_paths(root, shard, keep_tokens)
         connection.send(("ok", _without_tokens(mine)))
         compact, templates, base_url = connection.recv()
         full = {page.path: page for page in mine.pages}

@@ -22,8 +22,10 @@ MARKER = ".karpwiki-build"  # present in every folder karpwiki built, so it may 
 RENAME_EXCHANGE = 2  # linux/fs.h
 
 
-def write_site(site: Site, wiki: Path, out: Path) -> None:
-    """Replace `out` with the site in one step; on any failure `out` is left as it was."""
+def write_site(site: Site, wiki: Path, out: Path, record: str = "") -> None:
+    """Replace `out` with the site in one step; on any failure `out` is left as it was.
+
+    `record` (see cache.Record) goes into the marker file, for the next build to compare."""
     out = out.absolute()
     _refuse_dangerous_out(wiki, out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -32,7 +34,7 @@ def write_site(site: Site, wiki: Path, out: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
         try:
-            _fill(staging, site, wiki)
+            _fill(staging, site, wiki, record)
             _swap_in(staging, out)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -69,7 +71,7 @@ def _refuse_dangerous_out(wiki: Path, out: Path) -> None:
         raise UsageError(f"{out} is not empty and was not built by karpwiki; refusing to replace it")
 
 
-def _fill(staging: Path, site: Site, wiki: Path) -> None:
+def _fill(staging: Path, site: Site, wiki: Path, record: str) -> None:
     for relative, data in site.files.items():
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +80,7 @@ def _fill(staging: Path, site: Site, wiki: Path) -> None:
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(wiki / relative, target)
-    (staging / MARKER).write_text("built by karpwiki; this folder is replaced on every build\n")
+    (staging / MARKER).write_text(record or "built by karpwiki; this folder is replaced on every build\n")
     os.chmod(staging, 0o755)
 
 

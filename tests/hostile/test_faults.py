@@ -119,10 +119,11 @@ def test_a_vanished_asset_is_a_one_line_error_from_the_command(tmp_path, monkeyp
 
     def render_then_vanish(*args, **kwargs):
         site = real_render(*args, **kwargs)
-        (wiki / "img" / "d.png").unlink()
+        (wiki / "img" / "d.png").unlink(missing_ok=True)
         return site
 
     monkeypatch.setattr(workers_module, "render_site", render_then_vanish)
+    (wiki / "index.md").write_text("# Hub, edited\n\n![d](img/d.png)\n")  # so the build runs
     capsys.readouterr()
     assert main(["build", str(wiki), "--out", str(tmp_path / "site")]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [f"karpwiki: {wiki / 'img' / 'd.png'}: No such file or directory"]

@@ -1,0 +1,97 @@
+"""Unchanged inputs reuse the last result; any change, or a damaged record, means a full run."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import run_karpwiki, tree_bytes
+from karpwiki import cache
+from karpwiki.build import build, check
+from karpwiki.config import Config, packaged_theme
+from karpwiki.write import MARKER
+
+
+@pytest.fixture
+def wiki(make_wiki):
+    return make_wiki({"index.md": "# Hub\n\n[a](a.md) ![d](img/d.svg)\n", "a.md": "# A\n\n[hub](index.md)\n",
+                      "orphan.md": "# Orphan\n", "img/d.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
+
+
+def test_a_second_build_of_an_unchanged_wiki_is_skipped(wiki, tmp_path):
+    out = tmp_path / "site"
+    first = run_karpwiki("build", wiki, "--out", out)
+    assert first.returncode == 0 and "orphan-page" in first.stderr
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    again = run_karpwiki("build", wiki, "--out", out)
+    assert again.returncode == 0 and again.stdout == f"nothing changed since the last build; {out} is up to date\n"
+    assert "orphan-page" in again.stderr  # the warnings are still reported
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps
+
+
+@pytest.mark.parametrize("change", ["page", "asset", "template", "output deleted", "output edited", "base url",
+                                    "record truncated", "record garbage"])
+def test_any_change_means_a_full_build(wiki, tmp_path, change):
+    theme = tmp_path / "theme"
+    shutil.copytree(packaged_theme(), theme)
+    out = tmp_path / "site"
+    config = Config(wiki=wiki, out=out, templates=theme)
+    assert build(config).written
+    if change == "page":
+        (wiki / "a.md").write_text("# A, edited\n\n[hub](index.md)\n")
+    elif change == "asset":
+        (wiki / "img" / "d.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' width='2'/>")
+    elif change == "template":
+        (theme / "page.html").write_text((theme / "page.html").read_text() + "\n")
+    elif change == "output deleted":
+        (out / "a.html").unlink()
+    elif change == "output edited":
+        (out / "a.html").write_text("defaced")
+    elif change == "base url":
+        config = Config(wiki=wiki, out=out, templates=theme, base_url="https://example.org/")
+    elif change == "record truncated":
+        (out / MARKER).write_text((out / MARKER).read_text()[:40])
+    elif change == "record garbage":
+        (out / MARKER).write_bytes(b"\xff\xfe not json")
+    report = build(config)
+    assert report.written and not report.unchanged
+    fresh = tmp_path / "fresh"
+    build(Config(wiki=wiki, out=fresh, templates=theme, base_url=config.base_url))
+    assert tree_bytes(out) == tree_bytes(fresh)
+
+
+def test_strict_after_a_lenient_build_still_fails_on_warnings(wiki, tmp_path):
+    out = tmp_path / "site"
+    assert build(Config(wiki=wiki, out=out)).written
+    report = build(Config(wiki=wiki, out=out), strict=True)
+    assert not report.written and not report.unchanged and [f.rule for f in report.findings] == ["orphan-page"]
+
+
+def test_check_reuses_its_record_until_something_changes(wiki):
+    config = Config(wiki=wiki)
+    first = check(config)
+    assert not first.unchanged and [f.rule for f in first.findings] == ["orphan-page"]
+    second = check(config)
+    assert second.unchanged and second.findings == first.findings and second.pages == 3
+    (wiki / "a.md").write_text("# A\n\n[gone](gone.md)\n")
+    third = check(config)
+    assert not third.unchanged and {f.rule for f in third.findings} == {"orphan-page", "missing-page"}
+    cache.check_record_path(config).write_text("{broken")
+    assert not check(config).unchanged
+
+
+def test_symlinks_out_of_the_wiki_are_never_read_for_the_digest(wiki, tmp_path, monkeypatch):
+    secret = tmp_path / "secret.md"
+    secret.write_text("one")
+    (wiki / "leak.md").symlink_to(secret)
+    read = []
+    original = type(secret).read_bytes
+
+    def spy(path):
+        read.append(path)
+        return original(path)
+
+    monkeypatch.setattr(type(secret), "read_bytes", spy)
+    cache.input_digest(Config(wiki=wiki), "check")
+    assert secret not in read and wiki / "leak.md" not in read
