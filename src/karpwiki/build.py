@@ -9,7 +9,7 @@ from . import cache, history
 from .check import caused_by_change, check_wiki
 from .config import Config
 from .graph import WikiGraph
-from .load import load_wiki, parse_page
+from .load import parse_page
 from .markdown import make_parser
 from .model import ERROR, Change, Finding
 from .render import load_theme
@@ -31,19 +31,17 @@ def blocks(findings: list[Finding], strict: bool) -> bool:
 
 
 def check(config: Config, changed_since: str | None = None) -> Report:
-    if changed_since:
-        graph = WikiGraph(load_wiki(config.wiki))
-        change = history.changes_since(config.wiki, changed_since)
-        findings = caused_by_change(_findings(graph, config), graph, change, _old_link_targets(graph, change))
-        return Report(len(graph.pages), findings)
+    change = history.changes_since(config.wiki, changed_since) if changed_since else None
     digest, record_path = cache.input_digest(config, "check"), cache.check_record_path(config)
     previous = cache.read_record(record_path)
-    if previous and previous.digest == digest:
+    if previous and previous.digest == digest and change is None:
         return Report(previous.pages, previous.findings, unchanged=True)
     with ShardedWiki(config.wiki, config.workers, keep_tokens=False) as shards:
         graph = WikiGraph(shards.load())
     findings = _findings(graph, config)
     _save(record_path, cache.Record(digest, len(graph.pages), findings, {}))
+    if change is not None:
+        findings = caused_by_change(findings, graph, change, _old_link_targets(graph, change))
     return Report(len(graph.pages), findings)
 
 
