@@ -236,3 +236,16 @@ def test_idle_and_half_sent_connections_do_not_stop_others(served):
 def test_a_request_line_past_the_limit_is_refused(served):
     status, _, body = served.request("/" + "a" * 70_000)
     assert status == 414 and b"root:" not in body
+
+
+def test_a_reader_resetting_the_connection_prints_no_traceback(served):
+    import struct
+
+    for _ in range(5):
+        sock = socket.create_connection(("127.0.0.1", served.port))
+        sock.sendall(b"GET /attention.html HTTP/1.1\r\nHo")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # an RST, as wrk and browsers do when they give up on a connection
+    time.sleep(0.3)
+    assert served.request("/attention.html")[0] == 200
+    assert not any("Traceback" in line or "Error" in line for line in served.output)

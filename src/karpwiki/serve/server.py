@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import sys
 from dataclasses import asdict
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +39,7 @@ IDLE_TIMEOUT_SECONDS = 30.0  # a connection that sends nothing is closed (slowlo
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # open event streams must not hold up Ctrl-C
+    request_queue_size = 128  # a burst of connections waits instead of being refused
     allow_reuse_address = False  # a busy port must be an error, not a second server
 
     def __init__(self, address: tuple[str, int], preview: Preview):
@@ -45,6 +47,12 @@ class PreviewServer(ThreadingHTTPServer):
         self.site_root = preview.site_dir.resolve()
         self.stopping = False
         super().__init__(address, _Handler)
+
+    def handle_error(self, request, client_address) -> None:
+        """A reader that went away mid-request is normal; anything else is one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ConnectionError, TimeoutError)):
+            print(f"karpwiki: request from {client_address[0]} failed: {type(error).__name__}: {error}", file=sys.stderr)
 
 
 class _Handler(BaseHTTPRequestHandler):
