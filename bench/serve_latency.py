@@ -25,10 +25,10 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-GENERATOR = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
+from corpus import generate_corpus
+from results import percentile, write_section
+
 KARPWIKI = str(Path(sys.executable).parent / "karpwiki")
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Serve: save to reload"
 PAUSE_SECONDS = 1.0  # between edits, so the shared search/preview data is refreshed in between
 
@@ -118,11 +118,6 @@ def measure_full_build(wiki: Path, runs: int) -> list[float]:
     return times
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--edits", type=int, default=60)
@@ -131,8 +126,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
-        wiki = Path(tempfile.mkdtemp(prefix=f"kw-bench-{size}-")) / "wiki"
-        subprocess.run([sys.executable, str(GENERATOR), str(wiki), str(size), "--seed", "1"], check=True, capture_output=True)
+        wiki = generate_corpus(Path(tempfile.mkdtemp(prefix=f"kw-bench-{size}-")) / "wiki", size)
         serve = measure_serve(wiki, args.edits)
         build = measure_full_build(wiki, args.builds)
         rows.append((size, serve, build))
@@ -144,7 +138,6 @@ def main() -> None:
 
 def write_results(rows, args) -> None:
     lines = [
-        SECTION, "",
         f"`python bench/serve_latency.py --edits {args.edits} --builds {args.builds}` on this machine "
         f"({os.cpu_count()} cores); generated wikis (gen_corpus.py, seed 1). Latency: from just before a "
         "page is written to the arrival of the reload event naming it, debounce included; "
@@ -158,15 +151,7 @@ def write_results(rows, args) -> None:
             f"| {size:,} | {statistics.median(serve):.0f} ms | {percentile(serve, 0.95):.0f} ms | {max(serve):.0f} ms | "
             f"{statistics.median(build):.0f} ms | {statistics.median(build) / statistics.median(serve):.0f}× |"
         )
-    section = "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nEach section is written by the script it names.\n"
-    if SECTION in text:
-        before, _, rest = text.partition(SECTION)
-        after = rest.split("\n## ", 1)
-        text = before + section + ("\n## " + after[1] if len(after) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    write_section(SECTION, lines)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,147 @@
+"""One command → its wall time, CPU time and peak memory, counting every process it starts.
+
+CPU time is user + sys from wait4's rusage: the child and every descendant it waited for, and,
+because this process makes itself the subreaper of its descendants, also those left running
+when their parent ended (a pool's workers never joined), which it waits for here. Peak
+memory is the largest sum of resident sets over the whole process tree, walked in /proc
+every 50 ms, because a build that forks workers holds all of them at once while ru_maxrss
+names only the largest single process; the peak is never below that ru_maxrss, which also
+catches a spike between two samples. (Pages that forked workers share count once per
+process, so a forking build is charged more than it uses, never less.) The CPU time everything
+else on the host used meanwhile (from /proc/stat, hypervisor steal included) tells a busy
+host from a slow build. Linux only: it reads /proc.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+SAMPLE_SECONDS = 0.05
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+
+
+@dataclass(frozen=True)
+class Measurement:
+    wall: float  # seconds
+    cpu: float  # seconds of user + sys, the whole process tree
+    peak_rss: int  # bytes, all processes of the tree together
+    elsewhere: float  # cores busy outside the tree, on average over the run (steal included)
+    exit_code: int
+    timed_out: bool = False  # stopped at the time limit: wall is the limit, not the tool's time
+
+    @property
+    def speedup(self) -> float:
+        """The parallelism the run actually got: 2.0 is both cores of this machine, all along."""
+        return self.cpu / self.wall
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: float) -> Measurement:
+    """Run command to the end, or stop it and all it started after timeout seconds; its output
+    goes into log. A peer whose time grows with the square of the pages can take hours."""
+    become_subreaper()
+    with log.open("wb") as output:
+        busy_before = host_busy_seconds()
+        started = time.perf_counter()
+        # Its own process group, so that the time limit stops the whole tree at once.
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        limit = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
+        limit.start()
+        sampler = TreeMemorySampler(process.pid)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        limit.cancel()
+        usages = [usage, *reap_orphans()]
+        window = time.perf_counter() - started  # longer than wall when orphans ran on
+        busy = host_busy_seconds() - busy_before
+        sampler.stop()
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait
+    cpu = sum(each.ru_utime + each.ru_stime for each in usages)
+    return Measurement(
+        wall=wall,
+        cpu=cpu,
+        peak_rss=max(sampler.peak, *(each.ru_maxrss * 1024 for each in usages)),
+        elsewhere=max(0.0, (busy - cpu) / window),
+        exit_code=process.returncode,
+        timed_out=process.returncode == -signal.SIGKILL and wall >= timeout,
+    )
+
+
+def become_subreaper() -> None:
+    """Have descendants whose parent ends before them handed to this process, not to init."""
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+def reap_orphans() -> list:
+    """Wait for the descendants the measured command left behind; their rusage, one each."""
+    usages = []
+    while True:
+        try:
+            _, _, usage = os.wait4(-1, 0)
+        except ChildProcessError:  # no child left
+            return usages
+        usages.append(usage)
+
+
+class TreeMemorySampler(threading.Thread):
+    """Keeps the largest total resident set seen over a process and all its descendants."""
+
+    def __init__(self, root: int):
+        super().__init__(daemon=True)
+        self.root = root
+        self.peak = 0
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.is_set():
+            self.peak = max(self.peak, sum(resident_bytes(pid) for pid in process_tree(self.root)))
+            self._stopped.wait(SAMPLE_SECONDS)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
+
+
+def process_tree(root: int) -> list[int]:
+    """root and its descendants now alive, from the parent pid of every process in /proc."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_bytes()
+            except OSError:  # ended since the listing
+                continue
+            # The command name may hold spaces and parentheses; the fields after its last ")" are fixed.
+            parent = int(stat.rsplit(b")", 1)[1].split()[1])
+            children[parent].append(int(entry.name))
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(children[pid])
+    return tree
+
+
+def resident_bytes(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def host_busy_seconds() -> float:
+    """CPU seconds the whole host has spent not idle since boot (all cores, steal included)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
