@@ -43,13 +43,15 @@ def test_findings_are_the_same_with_any_number_of_workers(generated):
     assert [f.rule for f in one.findings if f.file == "broken.md"] == ["orphan-page", "missing-page", "missing-page"]  # no index.md
 
 
-def test_pages_keep_tokens_only_in_the_process_that_parsed_them(generated):
+def test_pages_reach_the_parent_without_their_html_and_text(generated):
+    """Workers keep what only they need (bodies, sources); the parent gets every page's sections."""
     with ShardedWiki(generated, workers=2) as shards:
         wiki = shards.load()
-    with_tokens = {page.path for page in wiki.pages if page.tokens}
-    assert with_tokens == {page.path for page in shards.own.pages}
-    assert 0 < len(with_tokens) < len(wiki.pages)
-    assert all(page.sections or not page.source.strip() for page in wiki.pages)
+    assert len(wiki.pages) == 241 and not any(page.body or page.source or page.published for page in wiki.pages)
+    assert all(page.sections for page in wiki.pages)
+    with ShardedWiki(generated, workers=1) as shards:
+        alone = shards.load()
+    assert all(page.body and page.published for page in alone.pages)
 
 
 def test_worker_count_follows_cores_and_wiki_size():

@@ -43,7 +43,7 @@ def test_failure_while_staging_leaves_the_old_site(wiki, tmp_path, monkeypatch):
     def fail(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(write, "_fill", fail)
+    monkeypatch.setattr(write, "write_files", fail)
     with pytest.raises(OSError):
         write_site(Site({"index.html": b"new"}, ()), wiki, out)
     assert (out / "index.html").read_bytes() == b"old"

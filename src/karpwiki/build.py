@@ -14,7 +14,7 @@ from .markdown import make_parser
 from .model import ERROR, Change, Finding
 from .render import load_theme
 from .workers import ShardedWiki
-from .write import MARKER, write_site
+from .write import MARKER, publish, staging_folder
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def check(config: Config, changed_since: str | None = None) -> Report:
     previous = cache.read_record(record_path)
     if previous and previous.digest == digest and change is None:
         return Report(previous.pages, previous.findings, unchanged=True)
-    with ShardedWiki(config.wiki, config.workers, keep_tokens=False) as shards:
+    with ShardedWiki(config.wiki, config.workers, bodies=False) as shards:
         graph = WikiGraph(shards.load())
     findings = _findings(graph, config)
     _save(record_path, cache.Record(digest, len(graph.pages), findings, {}))
@@ -52,15 +52,14 @@ def build(config: Config, strict: bool = False) -> Report:
     if previous and previous.digest == digest and cache.outputs_intact(config.out, previous):
         if not blocks(previous.findings, strict):
             return Report(previous.pages, previous.findings, unchanged=True)
-    with ShardedWiki(config.wiki, config.workers) as shards:  # parse and render on every core
+    with ShardedWiki(config.wiki, config.workers) as shards:  # parse, render and write on every core
         graph = WikiGraph(shards.load())
         findings = _findings(graph, config)
         if blocks(findings, strict):
             return Report(len(graph.pages), findings)  # nothing written: the old site stays
-        site = shards.render(graph, theme, config.templates, config.base_url)
-    outputs = {**{p: len(data) for p, data in site.files.items()}, **{p: (config.wiki / p).stat().st_size for p in site.copies}}
-    record = cache.Record(digest, len(graph.pages), findings, outputs)
-    write_site(site, config.wiki, config.out, record.to_json())
+        with staging_folder(config.wiki, config.out) as staging:
+            outputs = shards.write_into(staging, graph, theme, config.base_url)
+            publish(staging, config.out, cache.Record(digest, len(graph.pages), findings, outputs).to_json())
     return Report(len(graph.pages), findings, written=True)
 
 

@@ -55,6 +55,16 @@ def unsafe_scheme(href: str) -> str:
     return next((scheme for scheme in UNSAFE_SCHEMES if cleaned.startswith(scheme)), "")
 
 
+def scheme_kind(href: str) -> str:
+    """UNSAFE or EXTERNAL when the URL alone decides what a link is; "" for a path of the wiki
+    (or a fragment), which only the wiki's files can resolve."""
+    if unsafe_scheme(href):
+        return UNSAFE
+    if SCHEME.match(href) or href.startswith("//"):
+        return EXTERNAL
+    return ""
+
+
 class WikiGraph:
     """Pages by path, and who links to whom, with the one resolver."""
 
@@ -72,10 +82,9 @@ class WikiGraph:
 
     def resolve(self, page: Page, href: str) -> Target:
         """Where a link written on `page` goes, judged against the files of the wiki."""
-        if unsafe_scheme(href):
-            return Target(UNSAFE)
-        if SCHEME.match(href) or href.startswith("//"):
-            return Target(EXTERNAL)
+        kind = scheme_kind(href)
+        if kind:
+            return Target(kind)
         path_part, _, fragment = href.partition("#")
         path_part = path_part.partition("?")[0]
         fragment = unquote(fragment)

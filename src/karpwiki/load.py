@@ -7,7 +7,6 @@ every unreadable input into a Finding, so later stages see values, not files.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import itertools
 import os
 import posixpath
@@ -22,6 +21,7 @@ from markdown_it.token import Token
 from .errors import UsageError
 from .markdown import MAX_NESTING, make_parser, plain_text, unique_ids
 from .model import ERROR, WARNING, Finding, Heading, Link, Page, Wiki
+from .render.markup import body_html
 from .text import link_contexts, ordered_list_links, sections, without_comments
 
 FRONT_MATTER_FENCE = "---"
@@ -49,19 +49,13 @@ def wiki_paths(root: Path) -> list[str]:
     return [path.relative_to(root).as_posix() for path in _walk(root)]
 
 
-def load_paths(root: Path, paths: list[str], keep_tokens: bool = True) -> Wiki:
+def load_paths(root: Path, paths: list[str], bodies: bool = True) -> Wiki:
     """The part of the wiki made of these files: parallel loaders each read a share.
 
-    Without `keep_tokens`, each page drops its tokens as soon as its facts are taken: what a
-    check or a worker's reply needs, in a fraction of the memory."""
+    Without `bodies`, no page's HTML is rendered (a check needs none, and highlighting code is
+    much of a build's time)."""
     parser, real_root = make_parser(), root.resolve()
-    entries = []
-    for path in paths:
-        entry = _load_entry(parser, root, real_root, path)
-        if not keep_tokens and entry.page is not None:
-            entry = entry._replace(page=dataclasses.replace(entry.page, tokens=()))
-        entries.append(entry)
-    return _assemble(entries)
+    return _assemble([_load_entry(parser, root, real_root, path, bodies) for path in paths])
 
 
 def merge_wikis(parts: list[Wiki]) -> Wiki:
@@ -124,7 +118,7 @@ def _assemble(entries: list[_Entry]) -> Wiki:
     )
 
 
-def _load_entry(parser, root: Path, real_root: Path, relative: str) -> _Entry:
+def _load_entry(parser, root: Path, real_root: Path, relative: str, render_body: bool = True) -> _Entry:
     """One path of the wiki: whether pages may link to it, its page if it is one, its problems."""
     path = root / relative
     try:
@@ -141,7 +135,7 @@ def _load_entry(parser, root: Path, real_root: Path, relative: str) -> _Entry:
         return _Entry(relative, False, None, ())
     if path.suffix != ".md":
         return _Entry(relative, True, None, ())
-    page, findings = _load_page(parser, path, relative)
+    page, findings = _load_page(parser, path, relative, render_body)
     return _Entry(relative, True, page, tuple(findings))
 
 
@@ -158,7 +152,7 @@ def _walk(root: Path):
                 yield Path(directory, name)
 
 
-def _load_page(parser, path: Path, relative: str) -> tuple[Page | None, list[Finding]]:
+def _load_page(parser, path: Path, relative: str, render_body: bool) -> tuple[Page | None, list[Finding]]:
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -170,11 +164,12 @@ def _load_page(parser, path: Path, relative: str) -> tuple[Page | None, list[Fin
         return None, [
             Finding(relative, line, 0, ERROR, "bad-encoding", f"not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})")
         ]
-    return parse_page(parser, relative, text)
+    return parse_page(parser, relative, text, render_body)
 
 
-def parse_page(parser, relative: str, text: str) -> tuple[Page, list[Finding]]:
-    """One page from its text: front matter, tokens, headings, links; problems as findings."""
+def parse_page(parser, relative: str, text: str, render_body: bool = False) -> tuple[Page, list[Finding]]:
+    """One page from its text: front matter, headings, links and (with `render_body`) its HTML, from
+    one parse; problems as findings."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     findings = []
     try:
@@ -184,9 +179,9 @@ def parse_page(parser, relative: str, text: str) -> tuple[Page, list[Finding]]:
         meta, body_start = {}, _front_matter_end(text)
     lines = text.split("\n")
     # Blank lines stand in for the front matter, so token maps are lines of the real file.
-    body = "\n" * body_start + "\n".join(lines[body_start:])
+    markdown = "\n" * body_start + "\n".join(lines[body_start:])
     env: dict = {}
-    tokens = parser.parse(body, env)
+    tokens = parser.parse(markdown, env)
     findings.extend(
         Finding(relative, token.map[0] + 1, 1, WARNING, "unclosed-comment", "'<!--' is never closed; the rest of the page is hidden")
         for token in tokens
@@ -208,7 +203,7 @@ def parse_page(parser, relative: str, text: str) -> tuple[Page, list[Finding]]:
         order=meta.get("order"),
         headings=headings,
         links=links,
-        tokens=tuple(tokens),
+        body=body_html(parser, tokens, links) if render_body else "",
         source=text,
         sections=sections(tokens, headings),
         link_contexts=link_contexts(tokens, len(links)),
@@ -239,7 +234,7 @@ def split_front_matter(text: str) -> tuple[dict, int]:
         return {}, 0
     block = "\n".join(lines[1 : end - 1])
     try:
-        meta = yaml.load(block, Loader=_NoAliasLoader) if block.strip() else {}
+        meta = _parse_yaml(block) if block.strip() else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 2 if mark else 1
@@ -263,15 +258,19 @@ def _key_line(lines: list[str], key: str, end: int) -> int:
     return next((i + 1 for i in range(1, end) if lines[i].startswith(f"{key}:")), 1)
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader without anchors and aliases (front matter needs none, and they allow bombs)
-    and without duplicate keys (YAML would keep the last silently)."""
+def _parse_yaml(block: str):
+    """libyaml where it is installed (ten times faster), with our rules; the pure-Python loader
+    wherever an alias could be and for anything libyaml refuses, so every message is its."""
+    if _FastLoader is not None and "&" not in block and "*" not in block:
+        try:
+            return yaml.load(block, Loader=_FastLoader)
+        except yaml.YAMLError:
+            pass
+    return yaml.load(block, Loader=_NoAliasLoader)
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases are not allowed in front matter", event.start_mark)
-        return super().compose_node(parent, index)
+
+class _NoDuplicateKeys:
+    """YAML would keep the last of two equal keys silently; front matter refuses them."""
 
     def construct_mapping(self, node, deep=False):
         seen = set()
@@ -283,6 +282,19 @@ class _NoAliasLoader(yaml.SafeLoader):
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+class _NoAliasLoader(_NoDuplicateKeys, yaml.SafeLoader):
+    """SafeLoader without anchors and aliases (front matter needs none, and they allow bombs)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed in front matter", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+_FastLoader = type("_FastLoader", (_NoDuplicateKeys, yaml.CSafeLoader), {}) if yaml.__with_libyaml__ else None
 
 
 def _collect_headings(tokens: list[Token]) -> tuple[Heading, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
@@ -54,10 +53,9 @@ class Page:
     order: float | None
     headings: tuple[Heading, ...]
     links: tuple[Link, ...]
-    # markdown-it tokens, parsed once by the loader; link tokens carry meta["link"],
-    # an index into `links`, so the renderer rewrites exactly what the checker checked.
-    # Only this page's body HTML needs them; everything other pages show is below.
-    tokens: tuple[Any, ...] = field(repr=False, compare=False)
+    # The body's HTML, rendered by the loader from its one parse, with a slot for each link's
+    # URL (render.markup.fill_links); "" when the loader was told not to render (a check).
+    body: str = field(repr=False, compare=False, default="")
     source: str = field(repr=False, compare=False, default="")
     sections: tuple[Section, ...] = field(repr=False, compare=False, default=())
     link_contexts: tuple[LinkContext | None, ...] = field(repr=False, compare=False, default=())  # by link

@@ -1,11 +1,14 @@
-"""A wiki → parsed and rendered on every core. Forked workers each read a share of the files
-and keep their pages' tokens; the parent keeps the one graph and the checker.
+"""A wiki → parsed, rendered and written on every core. Forked loaders each read a share of
+the files and render their pages' bodies as they parse; once the parent has the one graph and
+the checker's verdict, forked renderers each write a share of the pages into the staging
+folder while the parent writes the files every page shares.
 
-Tokens are costlier to send between processes than to make, so they never travel: a worker
-sends its pages without tokens (everything the graph, the checker and other pages need),
-later receives the whole wiki the same way, and renders its own pages' HTML. The parent does
-the first share itself and the files every page shares. Same wiki, same bytes, however many
-workers.
+Pickling between processes costs more than most of the work, so little crosses: a loader
+sends its pages without their HTML and published text, which it spills to an unnamed temporary
+file instead (one per share, made before the fork, gone with the last process that holds it);
+renderers are forked after the check, so they inherit the graph instead of receiving it, read
+their pages' HTML back from the spill, and answer with the sizes of what they wrote. Same wiki,
+same bytes, however many workers; one worker means no second process.
 """
 
 from __future__ import annotations
@@ -13,16 +16,20 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import tempfile
 import traceback
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import KarpwikiError
 from .graph import WikiGraph
 from .load import load_paths, merge_wikis, wiki_paths
-from .model import Site, Wiki
-from .render import Theme, load_theme, refuse_overwrites, render_site
+from .model import Page, Site, Wiki
+from .render import Theme, refuse_overwrites, render_site
+from .write import write_files
 
 PAGES_PER_WORKER = 100  # below this a second process costs more than it saves
+Spilled = dict[str, tuple[int, int, int]]  # page path → offset, body bytes, published bytes
 
 
 def worker_count(pages: int, requested: int | None) -> int:
@@ -34,57 +41,109 @@ def worker_count(pages: int, requested: int | None) -> int:
 
 
 class ShardedWiki:
-    """Use as a context manager: `load()` the wiki, then `render(graph, ...)` its site."""
+    """Use as a context manager: `load()` the wiki, then `write_into(staging, graph, ...)` its site."""
 
-    def __init__(self, root: Path, workers: int | None = None, keep_tokens: bool = True):
+    def __init__(self, root: Path, workers: int | None = None, bodies: bool = True):
         self.root = root
-        self.keep_tokens = keep_tokens  # False for a check: workers then drop tokens as they go
-        paths = wiki_paths(root)
-        count = worker_count(sum(path.endswith(".md") for path in paths), workers)
-        self.shards = [paths[index::count] for index in range(count)]
-        self.children: list[tuple[multiprocessing.Process, object]] = []
-        self.own: Wiki | None = None
+        self.bodies = bodies  # False for a check: no page HTML is rendered
+        self.paths = wiki_paths(root)
+        count = worker_count(sum(path.endswith(".md") for path in self.paths), workers)
+        self.shards = [self.paths[index::count] for index in range(count)] if count > 1 else []
+        self.spills: list[BinaryIO] = []
+        self.spilled: list[Spilled] = []
 
     def __enter__(self) -> ShardedWiki:
-        context = multiprocessing.get_context("fork")
-        for shard in self.shards[1:]:
-            parent_end, child_end = context.Pipe()
-            process = context.Process(target=_worker, args=(self.root, shard, child_end, self.keep_tokens), daemon=True)
-            process.start()
-            child_end.close()
-            self.children.append((process, parent_end))
+        self.spills = [tempfile.TemporaryFile() for _ in self.shards] if self.bodies else []
         return self
 
     def __exit__(self, *exc) -> None:
-        for process, connection in self.children:
+        for spill in self.spills:
+            spill.close()
+
+    def load(self) -> Wiki:
+        """The whole wiki; pages read by loaders come without their HTML and published text."""
+        if not self.shards:
+            return load_paths(self.root, self.paths, self.bodies)
+        replies = _run_all(_load_share, [(self.root, shard, self.spills[n] if self.spills else None, self.bodies)
+                                         for n, shard in enumerate(self.shards)])
+        self.spilled = [spilled for _, spilled in replies]
+        return merge_wikis([wiki for wiki, _ in replies])
+
+    def write_into(self, staging: Path, graph: WikiGraph, theme: Theme, base_url: str) -> dict[str, int]:
+        """Render every file of the site into the staging folder; their sizes by output path."""
+        if not self.shards:
+            return write_files(staging, render_site(graph, theme, base_url), self.root)
+        graph.backlinks  # worked out once here, so that every renderer inherits it
+        jobs = [(graph, theme, base_url, self.root, staging, spill, spilled)
+                for spill, spilled in zip(self.spills, self.spilled)]
+        with _Started(_write_share, jobs) as renderers:
+            shared = render_site(graph, theme, base_url, pages=set())
+            replies = renderers.replies()
+        written = {path: size for sizes, _ in replies for path, size in sizes.items()}
+        copies = sorted({path for _, linked in replies for path in linked} - written.keys())
+        refuse_overwrites(shared.files, written, copies)
+        written.update(write_files(staging, Site(shared.files, tuple(copies)), self.root))
+        return dict(sorted(written.items()))
+
+
+def _load_share(root: Path, shard: list[str], spill: BinaryIO | None, bodies: bool):
+    """A loader: read a share of the wiki; spill each page's HTML and published text."""
+    wiki = load_paths(root, shard, bodies)
+    spilled: Spilled = {}
+    if spill is not None:
+        offset = 0
+        for page in wiki.pages:
+            body, published = page.body.encode("utf-8"), page.published.encode("utf-8")
+            spill.write(body + published)
+            spilled[page.path] = (offset, len(body), len(published))
+            offset += len(body) + len(published)
+        spill.flush()
+    bare = {"body": "", "source": "", "published": ""}
+    return dataclasses.replace(wiki, pages=tuple(dataclasses.replace(page, **bare) for page in wiki.pages)), spilled
+
+
+def _write_share(graph: WikiGraph, theme: Theme, base_url: str, root: Path, staging: Path, spill: BinaryIO, spilled: Spilled):
+    """A renderer: its pages' HTML back from the spill into the inherited graph, then written."""
+    descriptor = spill.fileno()
+    for path, (offset, body_size, published_size) in spilled.items():
+        data = os.pread(descriptor, body_size + published_size, offset)
+        graph.pages[path] = dataclasses.replace(
+            graph.pages[path], body=data[:body_size].decode("utf-8"), published=data[body_size:].decode("utf-8")
+        )
+    site = render_site(graph, theme, base_url, pages=set(spilled), shared=False)
+    return write_files(staging, Site(site.files, ()), root), site.copies
+
+
+def _run_all(function, jobs: list[tuple]) -> list:
+    with _Started(function, jobs) as started:
+        return started.replies()
+
+
+class _Started:
+    """Forked processes, one per job, each sending back function(*job) once."""
+
+    def __init__(self, function, jobs: list[tuple]):
+        context = multiprocessing.get_context("fork")
+        self.running = []
+        for job in jobs:
+            parent_end, child_end = context.Pipe(duplex=False)
+            process = context.Process(target=_reply, args=(child_end, function, job), daemon=True)
+            process.start()
+            child_end.close()
+            self.running.append((process, parent_end))
+
+    def __enter__(self) -> _Started:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process, connection in self.running:
             connection.close()
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
 
-    def load(self) -> Wiki:
-        """The whole wiki; this process's share keeps its tokens (for render) unless told not
-        to, the others' pages have none."""
-        self.own = load_paths(self.root, self.shards[0], self.keep_tokens)
-        return merge_wikis([self.own, *(_receive(connection) for _, connection in self.children)])
-
-    def render(self, graph: WikiGraph, theme: Theme, templates: Path, base_url: str) -> Site:
-        """Every file of the site; each worker renders the pages it read."""
-        compact = _without_tokens(graph.wiki)
-        for _, connection in self.children:
-            connection.send((compact, templates, base_url))
-        own_pages = {page.path for page in self.own.pages}
-        shared = render_site(graph, theme, base_url, pages=set())
-        sites = [render_site(graph, theme, base_url, pages=own_pages, shared=False)]
-        sites += [_receive(connection) for _, connection in self.children]
-        pages = {path: data for site in sites for path, data in site.files.items()}
-        copies = sorted({path for site in sites for path in site.copies} - pages.keys())
-        refuse_overwrites(shared.files, pages, copies)
-        return Site(dict(sorted({**shared.files, **pages}.items())), tuple(copies))
-
-
-def _without_tokens(wiki: Wiki) -> Wiki:
-    return dataclasses.replace(wiki, pages=tuple(dataclasses.replace(page, tokens=()) for page in wiki.pages))
+    def replies(self) -> list:
+        return [_receive(connection) for _, connection in self.running]
 
 
 def _receive(connection):
@@ -97,18 +156,9 @@ def _receive(connection):
     return value
 
 
-def _worker(root: Path, shard: list[str], connection, keep_tokens: bool) -> None:
-    """Read a share of the wiki, send it without tokens, then render those pages on request."""
+def _reply(connection, function, job: tuple) -> None:
     try:
-        mine = load_paths(root, shard, keep_tokens)
-        connection.send(("ok", _without_tokens(mine)))
-        compact, templates, base_url = connection.recv()
-        full = {page.path: page for page in mine.pages}
-        wiki = dataclasses.replace(compact, pages=tuple(full.get(page.path, page) for page in compact.pages))
-        site = render_site(WikiGraph(wiki), load_theme(templates), base_url, pages=set(full), shared=False)
-        connection.send(("ok", site))
-    except EOFError:
-        pass  # the parent stopped after loading (a check, or a build with errors)
+        connection.send(("ok", function(*job)))
     except BaseException:
         connection.send(("failed", traceback.format_exc(limit=3).strip().splitlines()[-1]))
     finally:

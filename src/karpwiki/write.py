@@ -13,6 +13,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import BuildBusy, UsageError
@@ -26,6 +27,17 @@ def write_site(site: Site, wiki: Path, out: Path, record: str = "") -> None:
     """Replace `out` with the site in one step; on any failure `out` is left as it was.
 
     `record` (see cache.Record) goes into the marker file, for the next build to compare."""
+    with staging_folder(wiki, out) as staging:
+        write_files(staging, site, wiki)
+        publish(staging, out, record)
+
+
+@contextmanager
+def staging_folder(wiki: Path, out: Path):
+    """An empty folder beside `out` to write the new site into, held under the build lock;
+    whatever is left of it afterwards (a failed build, or the old site after publish) is removed.
+
+    Parallel renderers each write their share of the site into it (write_files)."""
     out = out.absolute()
     _refuse_dangerous_out(wiki, out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -34,10 +46,32 @@ def write_site(site: Site, wiki: Path, out: Path, record: str = "") -> None:
             shutil.rmtree(leftover, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
         try:
-            _fill(staging, site, wiki, record)
-            _swap_in(staging, out)
+            yield staging
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_files(staging: Path, site: Site, wiki: Path) -> dict[str, int]:
+    """Write a site's files and copies into the staging folder; their sizes by output path."""
+    sizes = {}
+    for relative, data in site.files.items():
+        target = staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        sizes[relative] = len(data)
+    for relative in site.copies:
+        target = staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(wiki / relative, target)
+        sizes[relative] = target.stat().st_size
+    return sizes
+
+
+def publish(staging: Path, out: Path, record: str) -> None:
+    """Mark the staged site as karpwiki's and swap it in for `out` in one step."""
+    (staging / MARKER).write_text(record or "built by karpwiki; this folder is replaced on every build\n")
+    os.chmod(staging, 0o755)
+    _swap_in(staging, out.absolute())
 
 
 def update_site(site: Site, wiki: Path, out: Path, removed: set[str]) -> None:
@@ -69,19 +103,6 @@ def _refuse_dangerous_out(wiki: Path, out: Path) -> None:
         raise UsageError(f"output path {out} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
         raise UsageError(f"{out} is not empty and was not built by karpwiki; refusing to replace it")
-
-
-def _fill(staging: Path, site: Site, wiki: Path, record: str) -> None:
-    for relative, data in site.files.items():
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    for relative in site.copies:
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(wiki / relative, target)
-    (staging / MARKER).write_text(record or "built by karpwiki; this folder is replaced on every build\n")
-    os.chmod(staging, 0o755)
 
 
 def _swap_in(staging: Path, out: Path) -> None:

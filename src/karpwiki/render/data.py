@@ -12,17 +12,24 @@ from typing import Any
 
 DATA_DIR = "static"
 # U+2028 and U+2029 end a line in JavaScript before ES2019; escaped, older parsers agree too.
-_HTML_SAFE = str.maketrans({
-    "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029",
-})
+# str.replace, one character at a time, is many times faster than str.translate on megabytes.
+_HTML_SAFE = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def data_script(name: str, global_name: str, value: Any) -> dict[str, bytes]:
-    """{static/NAME-data.js: a script setting window.GLOBAL_NAME to value}."""
-    encoded = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).translate(_HTML_SAFE)
+    """{static/NAME-data.js: a script setting window.GLOBAL_NAME to value}. Callers build
+    their dicts in a fixed order, so the bytes are the same for the same wiki."""
+    encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for character, escape in _HTML_SAFE:
+        encoded = encoded.replace(character, escape)
     return {f"{DATA_DIR}/{name}-data.js": f"window.{global_name} = {encoded};\n".encode("utf-8")}
 
 
-def json_document(value: Any) -> bytes:
-    """A readable JSON file for programs; keys stay in the order the caller wrote them."""
-    return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+def json_document(lists: dict[str, list]) -> bytes:
+    """A JSON object of lists for programs, one entry a line: readable and diffable, and
+    written by the C encoder (an indented dump runs in pure Python, ten times slower)."""
+    parts = []
+    for key, entries in lists.items():
+        lines = ",\n".join(f"    {json.dumps(entry, ensure_ascii=False)}" for entry in entries)
+        parts.append(f"  {json.dumps(key)}: [\n{lines}\n  ]" if entries else f"  {json.dumps(key)}: []")
+    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")

@@ -1,13 +1,21 @@
-"""A page's tokens → its body HTML, every link rewritten through the graph's one resolver.
+"""A page's tokens → its body HTML with a slot for every link's URL; slots + targets → final HTML.
 
-Renders the loader's tokens and never re-parses. Wiki text is untrusted: raw HTML is text,
-unsafe URLs never become links, comments vanish.
+The loader renders each body while it still has the page's tokens (they take many times the
+memory of the HTML, and a large wiki cannot keep them all until the graph exists). Only the
+graph knows where a relative link goes, so each link's URL is left as a slot that the renderer
+fills through the graph's one resolver: the site links exactly what the checker checked.
+Whether a link is live at all (unsafe) or external depends on its URL alone and is decided
+here by the same function the resolver uses. Wiki text is untrusted: raw HTML is text, unsafe
+URLs never become links, comments vanish.
 """
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from urllib.parse import quote
 
+from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from pygments import highlight
@@ -16,22 +24,29 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .. import graph as g
-from ..graph import WikiGraph, output_path, relative_url
-from ..markdown import COMMENT_CLOSE, COMMENT_OPEN, make_parser
-from ..model import Page
+from ..graph import output_path, relative_url
+from ..markdown import COMMENT_CLOSE, COMMENT_OPEN
+from ..model import Link, Page
+
+# A link's URL in a body before the graph resolves it: NUL never survives the loader in page
+# text, so it cannot be forged by a page.
+SLOT = "\x00{}\x00"
+SLOT_PATTERN = re.compile("\x00([0-9]+)\x00")
+CODE_FORMATTER = HtmlFormatter(wrapcode=True)
 
 
-class BodyRenderer:
-    """One markdown-it renderer and its options, shared by every page of a build."""
+def body_html(parser: MarkdownIt, tokens: list, links: tuple[Link, ...]) -> str:
+    """The page's HTML with a slot where each safe link's URL goes (see fill_links)."""
+    return _RENDERER.render(tokens, parser.options, {"links": links, "open_links": []}) if tokens else ""
 
-    def __init__(self, graph: WikiGraph):
-        self.graph = graph
-        self.renderer = _PageRenderer()
-        self.options = make_parser().options
 
-    def render(self, page: Page) -> str:
-        env = {"page": page, "targets": self.graph.targets[page.path], "open_links": []}
-        return self.renderer.render(list(page.tokens), self.options, env) if page.tokens else ""
+def fill_links(page: Page, targets: tuple[g.Target, ...]) -> str:
+    """The body with every slot replaced by the URL its link gets on the site."""
+    def url(match: re.Match) -> str:
+        index = int(match[1])
+        return escapeHtml(_href(page, targets[index], page.links[index].href))
+
+    return SLOT_PATTERN.sub(url, page.body)
 
 
 def page_url(from_output: str, to_page: str) -> str:
@@ -49,15 +64,15 @@ class _PageRenderer(RendererHTML):
 
     def link_open(self, tokens, idx, options, env):
         token = tokens[idx]
-        page, target = env["page"], env["targets"][token.meta["link"]]
-        safe = target.kind != g.UNSAFE
-        env["open_links"].append(safe)
-        if not safe:
+        index = token.meta["link"]
+        kind = g.scheme_kind(env["links"][index].href)
+        env["open_links"].append(kind != g.UNSAFE)
+        if kind == g.UNSAFE:
             return '<span class="unsafe-link">'
-        attributes = f' href="{escapeHtml(_href(page, target, token.attrGet("href") or ""))}"'
+        attributes = f' href="{SLOT.format(index)}"'
         if token.attrGet("title"):
             attributes += f' title="{escapeHtml(token.attrGet("title"))}"'
-        if target.kind == g.EXTERNAL:
+        if kind == g.EXTERNAL:
             attributes += ' class="external"'
         return f"<a{attributes}>"
 
@@ -66,13 +81,12 @@ class _PageRenderer(RendererHTML):
 
     def image(self, tokens, idx, options, env):
         token = tokens[idx]
-        page, target = env["page"], env["targets"][token.meta["link"]]
+        index = token.meta["link"]
         alt = escapeHtml(self.renderInlineAsText(token.children or [], options, env))
-        if target.kind == g.UNSAFE:
+        if g.scheme_kind(env["links"][index].href) == g.UNSAFE:
             return f'<span class="unsafe-link">{alt}</span>'
-        src = escapeHtml(_href(page, target, token.attrGet("src") or ""))
         title = f' title="{escapeHtml(token.attrGet("title"))}"' if token.attrGet("title") else ""
-        return f'<img src="{src}" alt="{alt}"{title} loading="lazy">'
+        return f'<img src="{SLOT.format(index)}" alt="{alt}"{title} loading="lazy">'
 
     def heading_open(self, tokens, idx, options, env):
         token = tokens[idx]
@@ -132,10 +146,19 @@ def _href(page: Page, target: g.Target, written: str) -> str:
 
 
 def _highlight(code: str, language: str) -> str:
-    try:
-        lexer = get_lexer_by_name(language) if language else None
-    except ClassNotFound:
-        lexer = None
+    lexer = _lexer(language)
     if lexer is None:
         return f'<div class="highlight"><pre><code>{escapeHtml(code)}</code></pre></div>\n'
-    return highlight(code, lexer, HtmlFormatter(wrapcode=True))
+    return highlight(code, lexer, CODE_FORMATTER)
+
+
+@lru_cache(maxsize=256)
+def _lexer(language: str):
+    """One lexer per language for the whole run: making one costs as much as highlighting a line."""
+    try:
+        return get_lexer_by_name(language) if language else None
+    except ClassNotFound:
+        return None
+
+
+_RENDERER = _PageRenderer()

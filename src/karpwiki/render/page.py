@@ -15,7 +15,7 @@ from markupsafe import Markup
 from .. import graph as g
 from ..graph import WikiGraph, output_path
 from ..model import Page
-from .markup import BodyRenderer, page_url
+from .markup import fill_links, page_url
 from .nav import INDEX_PAGE, reading_order, site_title
 from .theme import Theme, render_template
 
@@ -27,7 +27,6 @@ def render_pages(
     graph: WikiGraph, theme: Theme, groups: list[tuple[str, list[Page]]], chosen: set[str]
 ) -> dict[str, bytes]:
     """{output path: HTML} for the chosen pages."""
-    body = BodyRenderer(graph)
     guide = _guide_links(graph, reading_order(graph))
     title = site_title(graph)
     files: dict[str, bytes] = {}
@@ -37,7 +36,7 @@ def render_pages(
             **_base_context(title, here, page.title),
             "description": page.description,
             "tags": list(page.tags),
-            "content": Markup(body.render(page)),
+            "content": Markup(fill_links(page, graph.targets[path])),
             "source": quote(posixpath.basename(path)),
             "toc": _toc(page),
             "backlinks": _backlinks(graph, page),
