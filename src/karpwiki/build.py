@@ -12,6 +12,7 @@ from .graph import WikiGraph
 from .load import parse_page
 from .markdown import make_parser
 from .model import ERROR, Change, Finding
+from .progress import SILENT, Progress
 from .render import load_theme
 from .workers import ShardedWiki
 from .write import MARKER, publish, staging_folder
@@ -30,31 +31,31 @@ def blocks(findings: list[Finding], strict: bool) -> bool:
     return any(f.severity == ERROR or strict for f in findings)
 
 
-def check(config: Config, changed_since: str | None = None) -> Report:
+def check(config: Config, changed_since: str | None = None, progress: Progress = SILENT) -> Report:
     change = history.changes_since(config.wiki, changed_since) if changed_since else None
     digest, record_path = cache.input_digest(config, "check"), cache.check_record_path(config)
     previous = cache.read_record(record_path)
     if previous and previous.digest == digest and change is None:
         return Report(previous.pages, previous.findings, unchanged=True)
-    with ShardedWiki(config.wiki, config.workers, bodies=False) as shards:
+    with ShardedWiki(config.wiki, config.workers, bodies=False, progress=progress) as shards:
         graph = WikiGraph(shards.load())
-    findings = _findings(graph, config)
+    findings = _findings(graph, config, progress)
     _save(record_path, cache.Record(digest, len(graph.pages), findings, {}))
     if change is not None:
         findings = caused_by_change(findings, graph, change, _old_link_targets(graph, change))
     return Report(len(graph.pages), findings)
 
 
-def build(config: Config, strict: bool = False) -> Report:
+def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> Report:
     theme = load_theme(config.templates)  # a broken theme stops us before any work
     digest = cache.input_digest(config, "build")
     previous = cache.read_record(config.out / MARKER)
     if previous and previous.digest == digest and cache.outputs_intact(config.out, previous):
         if not blocks(previous.findings, strict):
             return Report(previous.pages, previous.findings, unchanged=True)
-    with ShardedWiki(config.wiki, config.workers) as shards:  # parse, render and write on every core
+    with ShardedWiki(config.wiki, config.workers, progress=progress) as shards:  # parse, render, write on every core
         graph = WikiGraph(shards.load())
-        findings = _findings(graph, config)
+        findings = _findings(graph, config, progress)
         if blocks(findings, strict):
             return Report(len(graph.pages), findings)  # nothing written: the old site stays
         with staging_folder(config.wiki, config.out) as staging:
@@ -72,11 +73,13 @@ def _save(path: Path, record: cache.Record) -> None:
         pass
 
 
-def _findings(graph: WikiGraph, config: Config) -> list[Finding]:
+def _findings(graph: WikiGraph, config: Config, progress: Progress) -> list[Finding]:
     """Check the graph; only when a page is missing, ask git history where it went."""
+    progress.stage("checking links", sum(len(page.links) for page in graph.pages.values()))
     findings = check_wiki(graph)
     if any(f.rule == "missing-page" for f in findings):
         findings = check_wiki(graph, history.renames(config.wiki))
+    progress.finish()
     return findings
 
 

@@ -14,6 +14,7 @@ from .build import Report, blocks, build, check
 from .config import Config, packaged_theme
 from .errors import KarpwikiError
 from .formats import FORMATS, format_findings
+from .progress import Progress
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--strict", action="store_true", help="warnings fail the run too")
         command.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                              help="processes to parse and render with (default: one per core, for large wikis)")
+        loudness = command.add_mutually_exclusive_group()
+        loudness.add_argument("-q", "--quiet", action="store_true", help="print findings only: no progress, no summary")
+        loudness.add_argument("-v", "--verbose", action="store_true", help="also print each stage and how long it took")
 
     serve_cmd = commands.add_parser("serve", help="preview the site, rebuilding as files change")
     serve_cmd.set_defaults(run=_run_serve)
@@ -73,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    report = check(Config(wiki=args.wiki, workers=args.jobs), changed_since=args.changed_since)
+    progress = Progress.for_terminal(args.quiet, args.verbose)
+    report = check(Config(wiki=args.wiki, workers=args.jobs), changed_since=args.changed_since, progress=progress)
     _print_findings(report, args, sys.stdout)
     return 1 if blocks(report.findings, args.strict) else 0
 
@@ -82,15 +87,14 @@ def _run_build(args: argparse.Namespace) -> int:
     config = Config(
         wiki=args.wiki, out=args.out, templates=args.templates or packaged_theme(), base_url=args.base_url, workers=args.jobs
     )
-    report = build(config, strict=args.strict)
+    report = build(config, strict=args.strict, progress=Progress.for_terminal(args.quiet, args.verbose))
     _print_findings(report, args, sys.stderr if args.format == "text" else sys.stdout)
-    if report.unchanged:
-        print(f"nothing changed since the last build; {args.out} is up to date")
-        return 0
-    if not report.written:
+    if not report.written and not report.unchanged:
         print(f"karpwiki: build stopped by the findings above; {args.out} was not changed", file=sys.stderr)
         return 1
-    print(f"built {report.pages} page{'' if report.pages == 1 else 's'} into {args.out}")
+    if not args.quiet:
+        print(f"nothing changed since the last build; {args.out} is up to date" if report.unchanged
+              else f"built {report.pages} page{'' if report.pages == 1 else 's'} into {args.out}")
     return 0
 
 
@@ -111,5 +115,5 @@ def _stop_on_sigterm(signum, frame) -> None:
 
 
 def _print_findings(report: Report, args: argparse.Namespace, stream) -> None:
-    summary = args.command == "check" or bool(report.findings)
+    summary = (args.command == "check" or bool(report.findings)) and not args.quiet
     stream.write(format_findings(report.findings, report.pages, args.wiki.as_posix(), args.format, summary))

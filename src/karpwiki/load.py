@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from .errors import UsageError
 from .markdown import MAX_NESTING, make_parser, plain_text, unique_ids
 from .model import ERROR, WARNING, Finding, Heading, Link, Page, Wiki
+from .progress import SILENT, Progress
 from .render.markup import body_html
 from .text import link_contexts, ordered_list_links, sections, without_comments
 
@@ -49,13 +50,17 @@ def wiki_paths(root: Path) -> list[str]:
     return [path.relative_to(root).as_posix() for path in _walk(root)]
 
 
-def load_paths(root: Path, paths: list[str], bodies: bool = True) -> Wiki:
+def load_paths(root: Path, paths: list[str], bodies: bool = True, progress: Progress = SILENT) -> Wiki:
     """The part of the wiki made of these files: parallel loaders each read a share.
 
     Without `bodies`, no page's HTML is rendered (a check needs none, and highlighting code is
     much of a build's time)."""
     parser, real_root = make_parser(), root.resolve()
-    return _assemble([_load_entry(parser, root, real_root, path, bodies) for path in paths])
+    entries = []
+    for path in paths:
+        entries.append(_load_entry(parser, root, real_root, path, bodies))
+        progress.step()
+    return _assemble(entries)
 
 
 def merge_wikis(parts: list[Wiki]) -> Wiki:

@@ -24,7 +24,8 @@ from typing import BinaryIO
 from .errors import KarpwikiError
 from .graph import WikiGraph
 from .load import load_paths, merge_wikis, wiki_paths
-from .model import Page, Site, Wiki
+from .model import Site, Wiki
+from .progress import REFRESH_SECONDS, SILENT, Progress
 from .render import Theme, refuse_overwrites, render_site
 from .write import write_files
 
@@ -43,9 +44,10 @@ def worker_count(pages: int, requested: int | None) -> int:
 class ShardedWiki:
     """Use as a context manager: `load()` the wiki, then `write_into(staging, graph, ...)` its site."""
 
-    def __init__(self, root: Path, workers: int | None = None, bodies: bool = True):
+    def __init__(self, root: Path, workers: int | None = None, bodies: bool = True, progress: Progress = SILENT):
         self.root = root
         self.bodies = bodies  # False for a check: no page HTML is rendered
+        self.progress = progress
         self.paths = wiki_paths(root)
         count = worker_count(sum(path.endswith(".md") for path in self.paths), workers)
         self.shards = [self.paths[index::count] for index in range(count)] if count > 1 else []
@@ -62,23 +64,33 @@ class ShardedWiki:
 
     def load(self) -> Wiki:
         """The whole wiki; pages read by loaders come without their HTML and published text."""
+        self.progress.stage("reading files", len(self.paths))
         if not self.shards:
-            return load_paths(self.root, self.paths, self.bodies)
-        replies = _run_all(_load_share, [(self.root, shard, self.spills[n] if self.spills else None, self.bodies)
-                                         for n, shard in enumerate(self.shards)])
-        self.spilled = [spilled for _, spilled in replies]
-        return merge_wikis([wiki for wiki, _ in replies])
+            wiki = load_paths(self.root, self.paths, self.bodies, self.progress)
+        else:
+            jobs = [(self.root, shard, self.spills[n] if self.spills else None, self.bodies, self.progress)
+                    for n, shard in enumerate(self.shards)]
+            with _Started(_load_share, jobs) as loaders:
+                replies = loaders.replies(self.progress)
+            self.spilled = [spilled for _, spilled in replies]
+            wiki = merge_wikis([wiki for wiki, _ in replies])
+        self.progress.finish(f" ({max(len(self.shards), 1)} process{'es' if self.shards else ''})")
+        return wiki
 
     def write_into(self, staging: Path, graph: WikiGraph, theme: Theme, base_url: str) -> dict[str, int]:
         """Render every file of the site into the staging folder; their sizes by output path."""
+        self.progress.stage("writing pages", len(graph.pages))
         if not self.shards:
-            return write_files(staging, render_site(graph, theme, base_url), self.root)
+            written = write_files(staging, render_site(graph, theme, base_url, progress=self.progress), self.root)
+            self.progress.finish()
+            return written
         graph.backlinks  # worked out once here, so that every renderer inherits it
-        jobs = [(graph, theme, base_url, self.root, staging, spill, spilled)
+        jobs = [(graph, theme, base_url, self.root, staging, spill, spilled, self.progress)
                 for spill, spilled in zip(self.spills, self.spilled)]
         with _Started(_write_share, jobs) as renderers:
             shared = render_site(graph, theme, base_url, pages=set())
-            replies = renderers.replies()
+            replies = renderers.replies(self.progress)
+        self.progress.finish()
         written = {path: size for sizes, _ in replies for path, size in sizes.items()}
         copies = sorted({path for _, linked in replies for path in linked} - written.keys())
         refuse_overwrites(shared.files, written, copies)
@@ -86,9 +98,9 @@ class ShardedWiki:
         return dict(sorted(written.items()))
 
 
-def _load_share(root: Path, shard: list[str], spill: BinaryIO | None, bodies: bool):
+def _load_share(root: Path, shard: list[str], spill: BinaryIO | None, bodies: bool, progress: Progress):
     """A loader: read a share of the wiki; spill each page's HTML and published text."""
-    wiki = load_paths(root, shard, bodies)
+    wiki = load_paths(root, shard, bodies, progress)
     spilled: Spilled = {}
     if spill is not None:
         offset = 0
@@ -102,7 +114,10 @@ def _load_share(root: Path, shard: list[str], spill: BinaryIO | None, bodies: bo
     return dataclasses.replace(wiki, pages=tuple(dataclasses.replace(page, **bare) for page in wiki.pages)), spilled
 
 
-def _write_share(graph: WikiGraph, theme: Theme, base_url: str, root: Path, staging: Path, spill: BinaryIO, spilled: Spilled):
+def _write_share(
+    graph: WikiGraph, theme: Theme, base_url: str, root: Path, staging: Path, spill: BinaryIO, spilled: Spilled,
+    progress: Progress,
+):
     """A renderer: its pages' HTML back from the spill into the inherited graph, then written."""
     descriptor = spill.fileno()
     for path, (offset, body_size, published_size) in spilled.items():
@@ -110,13 +125,8 @@ def _write_share(graph: WikiGraph, theme: Theme, base_url: str, root: Path, stag
         graph.pages[path] = dataclasses.replace(
             graph.pages[path], body=data[:body_size].decode("utf-8"), published=data[body_size:].decode("utf-8")
         )
-    site = render_site(graph, theme, base_url, pages=set(spilled), shared=False)
+    site = render_site(graph, theme, base_url, pages=set(spilled), shared=False, progress=progress)
     return write_files(staging, Site(site.files, ()), root), site.copies
-
-
-def _run_all(function, jobs: list[tuple]) -> list:
-    with _Started(function, jobs) as started:
-        return started.replies()
 
 
 class _Started:
@@ -142,8 +152,14 @@ class _Started:
             if process.is_alive():
                 process.kill()
 
-    def replies(self) -> list:
-        return [_receive(connection) for _, connection in self.running]
+    def replies(self, progress: Progress) -> list:
+        """Each process's answer, in order; the progress line moves while they work."""
+        answers = []
+        for _, connection in self.running:
+            while not connection.poll(REFRESH_SECONDS):
+                progress.show()
+            answers.append(_receive(connection))
+        return answers
 
 
 def _receive(connection):

@@ -11,6 +11,7 @@ from .. import graph as g
 from ..errors import KarpwikiError
 from ..graph import WikiGraph
 from ..model import Site
+from ..progress import SILENT, Progress
 from .graph_view import graph_json, wiki_data
 from .listings import llms_txt, sitemap_xml
 from .nav import page_groups
@@ -23,7 +24,8 @@ __all__ = ["Theme", "affected_pages", "load_theme", "refuse_overwrites", "render
 
 
 def render_site(
-    graph: WikiGraph, theme: Theme, base_url: str = "", pages: set[str] | None = None, shared: bool = True
+    graph: WikiGraph, theme: Theme, base_url: str = "", pages: set[str] | None = None, shared: bool = True,
+    progress: Progress = SILENT,
 ) -> Site:
     """Every output file of the site, by path. `base_url`, if given, is where the site is served.
 
@@ -34,7 +36,7 @@ def render_site(
     base_url = base_url.rstrip("/") + "/" if base_url else ""
     chosen = set(graph.pages) if pages is None else set(pages) & set(graph.pages)
     groups = page_groups(graph)
-    html = render_pages(graph, theme, groups, chosen)
+    html = render_pages(graph, theme, groups, chosen, progress)
     sources = {path: graph.pages[path].published.encode("utf-8") for path in chosen}
     generated = _shared_files(graph, theme, base_url, groups) if shared else {}
     copies = sorted({target.path for path in chosen for target in graph.targets[path] if target.kind == g.FILE})

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from .. import graph as g
 from ..graph import WikiGraph, output_path
 from ..model import Page
+from ..progress import SILENT, Progress
 from .markup import fill_links, page_url
 from .nav import INDEX_PAGE, reading_order, site_title
 from .theme import Theme, render_template
@@ -24,7 +25,7 @@ TOC_LEVELS = (2, 3)
 
 
 def render_pages(
-    graph: WikiGraph, theme: Theme, groups: list[tuple[str, list[Page]]], chosen: set[str]
+    graph: WikiGraph, theme: Theme, groups: list[tuple[str, list[Page]]], chosen: set[str], progress: Progress = SILENT
 ) -> dict[str, bytes]:
     """{output path: HTML} for the chosen pages."""
     guide = _guide_links(graph, reading_order(graph))
@@ -46,6 +47,7 @@ def render_pages(
             files[here] = render_template(theme, "index.html", {**context, "groups": _group_links(groups, here)})
         else:
             files[here] = render_template(theme, "page.html", {**context, "graph_view": "page"})
+        progress.step()
     return files
 
 
