@@ -1,4 +1,4 @@
-"""Unchanged inputs reuse the last result; any change, or a damaged record, means a full run."""
+"""Unchanged inputs reuse the last result; any change, or a damaged record, means a new run."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_a_second_build_of_an_unchanged_wiki_is_skipped(wiki, tmp_path):
 
 @pytest.mark.parametrize("change", ["page", "asset", "template", "output deleted", "output edited", "base url",
                                     "record truncated", "record garbage"])
-def test_any_change_means_a_full_build(wiki, tmp_path, change):
+def test_any_change_means_a_new_build_equal_to_a_cold_one(wiki, tmp_path, change):
     theme = tmp_path / "theme"
     shutil.copytree(packaged_theme(), theme)
     out = tmp_path / "site"
@@ -93,5 +93,5 @@ def test_symlinks_out_of_the_wiki_are_never_read_for_the_digest(wiki, tmp_path, 
         return original(path)
 
     monkeypatch.setattr(type(secret), "read_bytes", spy)
-    cache.input_digest(Config(wiki=wiki), "check")
+    cache.read_inputs(Config(wiki=wiki), "check")
     assert secret not in read and wiki / "leak.md" not in read

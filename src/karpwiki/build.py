@@ -8,14 +8,14 @@ from pathlib import Path
 from . import cache, history
 from .check import caused_by_change, check_wiki
 from .config import Config
-from .graph import WikiGraph
-from .load import parse_page
+from .graph import FILE, WikiGraph, output_path
+from .load import load_paths, parse_page, reload_wiki, without_text
 from .markdown import make_parser
-from .model import ERROR, Change, Finding
+from .model import ERROR, Change, Finding, Site
 from .progress import SILENT, Progress
-from .render import load_theme
+from .render import affected_pages, load_theme, render_site
 from .workers import ShardedWiki
-from .write import MARKER, publish, staging_folder
+from .write import MARKER, link_files, publish, staging_folder, write_files
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def blocks(findings: list[Finding], strict: bool) -> bool:
 
 def check(config: Config, changed_since: str | None = None, progress: Progress = SILENT) -> Report:
     change = history.changes_since(config.wiki, changed_since) if changed_since else None
-    digest, record_path = cache.input_digest(config, "check"), cache.check_record_path(config)
+    digest, record_path = cache.read_inputs(config, "check").digest, cache.check_record_path(config)
     previous = cache.read_record(record_path)
     if previous and previous.digest == digest and change is None:
         return Report(previous.pages, previous.findings, unchanged=True)
@@ -48,11 +48,16 @@ def check(config: Config, changed_since: str | None = None, progress: Progress =
 
 def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> Report:
     theme = load_theme(config.templates)  # a broken theme stops us before any work
-    digest = cache.input_digest(config, "build")
+    inputs = cache.read_inputs(config, "build")
     previous = cache.read_record(config.out / MARKER)
-    if previous and previous.digest == digest and cache.outputs_intact(config.out, previous):
-        if not blocks(previous.findings, strict):
-            return Report(previous.pages, previous.findings, unchanged=True)
+    intact = previous is not None and cache.outputs_intact(config.out, previous)
+    if intact and previous.digest == inputs.digest and not blocks(previous.findings, strict):
+        return Report(previous.pages, previous.findings, unchanged=True)
+    state = cache.read_state(cache.state_path(config)) if intact else None
+    if state and state.settings == inputs.settings and state.digest == previous.digest:
+        report = _build_changes(config, strict, progress, theme, inputs, previous, state)
+        if report:
+            return report
     with ShardedWiki(config.wiki, config.workers, progress=progress) as shards:  # parse, render, write on every core
         graph = WikiGraph(shards.load())
         findings = _findings(graph, config, progress)
@@ -60,8 +65,52 @@ def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> 
             return Report(len(graph.pages), findings)  # nothing written: the old site stays
         with staging_folder(config.wiki, config.out) as staging:
             outputs = shards.write_into(staging, graph, theme, config.base_url)
-            publish(staging, config.out, cache.Record(digest, len(graph.pages), findings, outputs).to_json())
+            _publish(staging, config, inputs, graph, findings, outputs)
     return Report(len(graph.pages), findings, written=True)
+
+
+def _build_changes(config: Config, strict: bool, progress: Progress, theme, inputs: cache.Inputs,
+                   previous: cache.Record, state: cache.BuildState) -> Report | None:
+    """The site in `out` was built with these settings: read again only the wiki files that
+    changed since, render the pages whose HTML shows them (render.affected_pages), and carry
+    every other file of the site over as it is. None when the old site cannot serve."""
+    changed = {path for path in inputs.files.keys() | state.files.keys() if inputs.files.get(path) != state.files.get(path)}
+    before = WikiGraph(state.wiki)
+    before.targets = state.targets  # as the last build resolved them
+    graph = WikiGraph(reload_wiki(state.wiki, config.wiki, changed), previous=before)
+    findings = _findings(graph, config, progress)
+    if blocks(findings, strict):
+        return Report(len(graph.pages), findings)
+    pages = affected_pages(before, graph, changed)
+    shown_again = load_paths(config.wiki, sorted(pages - changed)).pages  # unchanged, but re-rendered
+    graph.pages.update((page.path, page) for page in shown_again)
+    site = render_site(graph, theme, config.base_url, pages=pages)
+    kept = _carried_over(graph, previous, site)
+    if kept is None:
+        return None
+    progress.say(f"changed files: {len(changed)}; pages rendered again: {len(pages)} of {len(graph.pages)}")
+    with staging_folder(config.wiki, config.out) as staging:
+        outputs = {**link_files(staging, config.out, kept), **write_files(staging, site, config.wiki)}
+        _publish(staging, config, inputs, graph, findings, outputs)
+    return Report(len(graph.pages), findings, written=True)
+
+
+def _carried_over(graph: WikiGraph, previous: cache.Record, site: Site) -> list[str] | None:
+    """The files of the old site the new one keeps: every page's HTML and source and every
+    linked file, but for those just rendered; None if the old site lacks one of them."""
+    linked = {target.path for targets in graph.targets.values() for target in targets if target.kind == FILE}
+    wanted = {output_path(path) for path in graph.pages} | set(graph.pages) | linked
+    wanted -= site.files.keys() | set(site.copies)
+    return sorted(wanted) if wanted <= previous.outputs.keys() else None
+
+
+def _publish(staging: Path, config: Config, inputs: cache.Inputs, graph: WikiGraph, findings: list[Finding],
+             outputs: dict[str, int]) -> None:
+    """Swap the staged site in, then keep what the next build of this folder can start from."""
+    record = cache.Record(inputs.digest, len(graph.pages), findings, dict(sorted(outputs.items())))
+    publish(staging, config.out, record.to_json())
+    state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, without_text(graph.wiki), graph.targets)
+    cache.save_state(cache.state_path(config), state)
 
 
 def _save(path: Path, record: cache.Record) -> None:

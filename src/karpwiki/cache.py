@@ -1,5 +1,6 @@
-"""A run's inputs → one digest, and the record a run leaves behind, so that building or
-checking an unchanged wiki again costs one read of its files instead of a whole build.
+"""A run's inputs → digests, and what a run leaves behind: its record (so that building or
+checking an unchanged wiki again costs one read of its files) and a build's state (so that
+building after an edit costs the pages the edit shows on).
 
 Never stale: the digest covers every wiki file's path and bytes, the theme's files, the
 settings that change the output, the versions of karpwiki's own code and of the libraries
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import stat
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -20,7 +22,8 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .load import wiki_paths
-from .model import Finding
+from .graph import Target
+from .model import Finding, Wiki
 
 LIBRARIES = ("markdown-it-py", "jinja2", "pygments", "pyyaml", "mdurl", "markupsafe")
 PACKAGE = Path(__file__).resolve().parent
@@ -50,35 +53,58 @@ class Record:
             return None
 
 
-def input_digest(config: Config, purpose: str) -> str:
-    """One hash of everything that decides what `purpose` ("check" or "build") produces."""
-    digest = hashlib.blake2b(digest_size=20)
-    settings = [purpose, __version__, config.base_url, *(f"{name}={version(name)}" for name in LIBRARIES)]
-    digest.update("\0".join(settings).encode())
-    _add_folder(digest, PACKAGE, sorted(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")))
+@dataclass(frozen=True)
+class Inputs:
+    """Everything that decides a run's output, as digests: the settings (karpwiki's code, the
+    libraries, the theme, the base URL) and each file of the wiki."""
+
+    settings: str
+    files: dict[str, str]  # wiki path → digest of its bytes (or of where its symlink leads)
+
+    @property
+    def digest(self) -> str:
+        combined = hashlib.blake2b(self.settings.encode(), digest_size=20)
+        for path, digest in self.files.items():
+            combined.update(f"\0{path}\0{digest}".encode("utf-8", "surrogateescape"))
+        return combined.hexdigest()
+
+
+def read_inputs(config: Config, purpose: str) -> Inputs:
+    """The inputs of `purpose` ("check" or "build"); a check does not depend on the theme."""
+    settings = hashlib.blake2b(digest_size=20)
+    names = [purpose, __version__, config.base_url, *(f"{name}={version(name)}" for name in LIBRARIES)]
+    settings.update("\0".join(names).encode())
+    code = sorted(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py"))
+    folders = [(PACKAGE, code)]
     if purpose == "build":
         theme = config.templates
-        _add_folder(digest, theme, sorted(p.relative_to(theme).as_posix() for p in theme.rglob("*") if p.is_file()))
-    _add_folder(digest, config.wiki, wiki_paths(config.wiki))
-    return digest.hexdigest()
+        folders.append((theme, sorted(p.relative_to(theme).as_posix() for p in theme.rglob("*") if p.is_file())))
+    for root, paths in folders:
+        for path, digest in _file_digests(root, paths).items():
+            settings.update(f"\0{path}\0{digest}".encode("utf-8", "surrogateescape"))
+    return Inputs(settings.hexdigest(), _file_digests(config.wiki, wiki_paths(config.wiki)))
 
 
-def _add_folder(digest, root: Path, paths: list[str]) -> None:
+def _file_digests(root: Path, paths: list[str]) -> dict[str, str]:
     real_root = root.resolve()
+    digests = {}
     for relative in paths:
         path = root / relative
-        digest.update(b"\0path\0" + relative.encode("utf-8", "surrogateescape"))
+        digest = hashlib.blake2b(digest_size=16)
         try:
             info = path.lstat()
             if stat.S_ISLNK(info.st_mode):
                 target = path.resolve()
                 digest.update(b"\0link\0" + os.fsencode(str(target)))
                 if not target.is_relative_to(real_root):
+                    digests[relative] = digest.hexdigest()
                     continue
             if path.is_file():
                 digest.update(b"\0data\0" + path.read_bytes())
         except (OSError, RuntimeError) as error:  # loops, FIFOs, vanishing files
             digest.update(f"\0unreadable\0{type(error).__name__}".encode())
+        digests[relative] = digest.hexdigest()
+    return digests
 
 
 def read_record(path: Path) -> Record | None:
@@ -98,6 +124,51 @@ def outputs_intact(out: Path, record: Record) -> bool:
 
 def check_record_path(config: Config) -> Path:
     """Where `karpwiki check` keeps its record for this wiki (the user's cache folder)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "karpwiki"
-    name = hashlib.blake2b(str(config.wiki.resolve()).encode(), digest_size=10).hexdigest()
-    return base / f"check-{name}.json"
+    return _cache_folder() / f"check-{_name_of(config.wiki)}.json"
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """What the build that wrote an output folder knew, so the next build of that folder can
+    read only the files that changed since. Kept in the user's cache folder, not in the site,
+    which is published."""
+
+    settings: str  # Inputs.settings of that build: any other value means a full build
+    files: dict[str, str]  # Inputs.files of that build
+    digest: str  # the digest in the site's record: the state is used only with that very site
+    wiki: Wiki  # its pages without HTML, source or published text
+    targets: dict[str, tuple[Target, ...]]  # every page's links, resolved
+
+
+def state_path(config: Config) -> Path:
+    return _cache_folder() / f"build-{_name_of(config.out)}.pickle"
+
+
+def read_state(path: Path) -> BuildState | None:
+    """None for a missing, damaged or foreign state: that only costs a full build."""
+    try:
+        with path.open("rb") as stream:
+            state = pickle.load(stream)
+    except Exception:  # a truncated or garbled pickle raises almost anything
+        return None
+    return state if isinstance(state, BuildState) else None
+
+
+def save_state(path: Path, state: BuildState) -> None:
+    """Replace the state in one step; a cache folder we cannot write only costs speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        with temporary.open("wb") as stream:
+            pickle.dump(state, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def _cache_folder() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "karpwiki"
+
+
+def _name_of(folder: Path) -> str:
+    return hashlib.blake2b(str(folder.resolve()).encode(), digest_size=10).hexdigest()

@@ -7,6 +7,7 @@ every unreadable input into a Finding, so later stages see values, not files.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import os
 import posixpath
@@ -61,6 +62,13 @@ def load_paths(root: Path, paths: list[str], bodies: bool = True, progress: Prog
         entries.append(_load_entry(parser, root, real_root, path, bodies))
         progress.step()
     return _assemble(entries)
+
+
+def without_text(wiki: Wiki) -> Wiki:
+    """The wiki without each page's HTML, source and published text: what other processes and
+    later builds need of it, at a fraction of the size."""
+    bare = {"body": "", "source": "", "published": ""}
+    return dataclasses.replace(wiki, pages=tuple(dataclasses.replace(page, **bare) for page in wiki.pages))
 
 
 def merge_wikis(parts: list[Wiki]) -> Wiki:

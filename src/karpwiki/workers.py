@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from .errors import KarpwikiError
 from .graph import WikiGraph
-from .load import load_paths, merge_wikis, wiki_paths
+from .load import load_paths, merge_wikis, wiki_paths, without_text
 from .model import Site, Wiki
 from .progress import REFRESH_SECONDS, SILENT, Progress
 from .render import Theme, refuse_overwrites, render_site
@@ -110,8 +110,7 @@ def _load_share(root: Path, shard: list[str], spill: BinaryIO | None, bodies: bo
             spilled[page.path] = (offset, len(body), len(published))
             offset += len(body) + len(published)
         spill.flush()
-    bare = {"body": "", "source": "", "published": ""}
-    return dataclasses.replace(wiki, pages=tuple(dataclasses.replace(page, **bare) for page in wiki.pages)), spilled
+    return without_text(wiki), spilled
 
 
 def _write_share(

@@ -52,17 +52,39 @@ def staging_folder(wiki: Path, out: Path):
 
 
 def write_files(staging: Path, site: Site, wiki: Path) -> dict[str, int]:
-    """Write a site's files and copies into the staging folder; their sizes by output path."""
+    """Write a site's files and copies into the staging folder; their sizes by output path.
+
+    Every file is new ("x" mode): a path written twice, or one that link_files carried over
+    from the live site, is an error, never a write through to the live site."""
     sizes = {}
     for relative, data in site.files.items():
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        with target.open("xb") as stream:
+            stream.write(data)
         sizes[relative] = len(data)
     for relative in site.copies:
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(wiki / relative, target)
+        with (wiki / relative).open("rb") as source, target.open("xb") as stream:
+            shutil.copyfileobj(source, stream)
+        sizes[relative] = target.stat().st_size
+    return sizes
+
+
+def link_files(staging: Path, live: Path, paths: list[str]) -> dict[str, int]:
+    """Files of the live site that the new one keeps as they are, carried into the staging
+    folder as hard links (a copy where the filesystem has none); their sizes."""
+    sizes = {}
+    for relative in paths:
+        source, target = live / relative, staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError as error:
+            if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                raise
+            shutil.copyfile(source, target)
         sizes[relative] = target.stat().st_size
     return sizes
 

@@ -107,6 +107,7 @@ def test_a_file_vanishing_before_it_is_copied_leaves_the_old_site(tmp_path):
 
 def test_a_vanished_asset_is_a_one_line_error_from_the_command(tmp_path, monkeypatch, capsys):
     """The same through the CLI: exit 2, one line naming the file, the old site intact."""
+    from karpwiki import build as build_module
     from karpwiki import workers as workers_module
     from karpwiki.cli import main
 
@@ -122,7 +123,8 @@ def test_a_vanished_asset_is_a_one_line_error_from_the_command(tmp_path, monkeyp
         (wiki / "img" / "d.png").unlink(missing_ok=True)
         return site
 
-    monkeypatch.setattr(workers_module, "render_site", render_then_vanish)
+    monkeypatch.setattr(workers_module, "render_site", render_then_vanish)  # a full build
+    monkeypatch.setattr(build_module, "render_site", render_then_vanish)  # a build of the changes
     (wiki / "index.md").write_text("# Hub, edited\n\n![d](img/d.png)\n")  # so the build runs
     capsys.readouterr()
     assert main(["build", str(wiki), "--out", str(tmp_path / "site")]) == 2

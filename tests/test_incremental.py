@@ -1,0 +1,133 @@
+"""A build after edits reads only the changed files, renders only the pages that show them,
+carries every other file over, and writes exactly the site a cold build writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import tree_bytes
+from karpwiki import cache
+from karpwiki.build import build
+from karpwiki.config import Config
+from karpwiki.write import MARKER
+
+HUB = "# Hub\n\nRead in this order:\n\n1. [Alpha](a.md)\n2. [Beta](b.md)\n3. [Gamma](g.md)\n"
+PAGES = {
+    "index.md": HUB,
+    "a.md": "# Alpha\n\nAlpha links to [beta](b.md) and shows ![a diagram](img/d.svg).\n\n## Details\n\nMore text.\n",
+    "b.md": "# Beta\n\nBeta goes back to [alpha](a.md#details).\n",
+    "g.md": "# Gamma\n\nGamma cites [beta](b.md).\n",
+    "img/d.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+}
+
+
+def edit_text(wiki):
+    (wiki / "a.md").write_text(PAGES["a.md"] + "\nOne more paragraph, nowhere near a link.\n")
+
+
+def retitle(wiki):
+    (wiki / "b.md").write_text("# Beta, renamed\n\nBeta goes back to [alpha](a.md#details).\n")
+
+
+def add_page(wiki):
+    (wiki / "c.md").write_text("# Cee\n\nBack to [gamma](g.md).\n")
+    (wiki / "g.md").write_text("# Gamma\n\nGamma cites [beta](b.md) and [cee](c.md).\n")
+
+
+def remove_page(wiki):
+    (wiki / "c.md").unlink()
+    (wiki / "g.md").write_text(PAGES["g.md"])
+
+
+def change_asset(wiki):
+    (wiki / "img" / "d.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' width='3'/>")
+
+
+def unlink_asset(wiki):
+    (wiki / "a.md").write_text("# Alpha\n\nAlpha links to [beta](b.md).\n\n## Details\n\nMore text.\n")
+
+
+def reorder_guide(wiki):
+    (wiki / "index.md").write_text(HUB.replace("1. [Alpha](a.md)\n2. [Beta](b.md)", "1. [Beta](b.md)\n2. [Alpha](a.md)"))
+
+
+EDITS = [edit_text, retitle, add_page, remove_page, change_asset, unlink_asset, reorder_guide]
+
+
+@pytest.fixture
+def wiki(make_wiki):
+    return make_wiki(PAGES)
+
+
+def inodes(out):
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+
+
+def test_every_edit_gives_the_bytes_of_a_cold_build(wiki, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    assert build(Config(wiki=wiki, out=out)).written
+    for number, edit in enumerate(EDITS):
+        edit(wiki)
+        report = build(Config(wiki=wiki, out=out))
+        assert report.written, edit.__name__
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"cold-cache-{number}"))
+        cold = tmp_path / f"cold-{number}"
+        assert build(Config(wiki=wiki, out=cold)).written
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        assert tree_bytes(out) == tree_bytes(cold), edit.__name__
+    assert not (out / "img" / "d.svg").exists()  # no page links it any more
+
+
+def test_a_text_edit_renders_that_page_alone(wiki, tmp_path):
+    out = tmp_path / "site"
+    build(Config(wiki=wiki, out=out))
+    before = inodes(out)
+    edit_text(wiki)
+    assert build(Config(wiki=wiki, out=out)).written
+    after = inodes(out)
+    rewritten = {path for path in after if after[path] != before.get(path) and path.endswith((".html", ".md"))}
+    assert rewritten == {"a.html", "a.md", "404.html"}  # 404.html is written with the shared files
+
+
+def test_a_retitle_renders_the_pages_that_show_the_title(wiki, tmp_path):
+    out = tmp_path / "site"
+    build(Config(wiki=wiki, out=out))
+    before = inodes(out)
+    retitle(wiki)
+    build(Config(wiki=wiki, out=out))
+    after = inodes(out)
+    rewritten = {path for path in after if after[path] != before.get(path) and path.endswith(".html")}
+    # b itself; a (Linked from b, and b's guide neighbour); g (b's guide neighbour); the hub
+    assert rewritten == {"b.html", "a.html", "g.html", "index.html", "404.html"}
+
+
+def test_an_edit_with_errors_leaves_the_site_and_the_next_fix_builds(wiki, tmp_path):
+    out = tmp_path / "site"
+    build(Config(wiki=wiki, out=out))
+    site = tree_bytes(out)
+    (wiki / "b.md").write_text("# Beta\n\n[gone](gone.md)\n")
+    report = build(Config(wiki=wiki, out=out))
+    assert not report.written and [f.rule for f in report.findings] == ["missing-page"]
+    assert tree_bytes(out) == site
+    (wiki / "b.md").write_text("# Beta\n\nBack to [alpha](a.md).\n")
+    assert build(Config(wiki=wiki, out=out)).written
+    assert b"Back to" in (out / "b.html").read_bytes()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other site"])
+def test_a_damaged_or_foreign_state_means_a_full_build(wiki, tmp_path, damage):
+    out = tmp_path / "site"
+    config = Config(wiki=wiki, out=out)
+    build(config)
+    path = cache.state_path(config)
+    if damage == "garbage":
+        path.write_bytes(b"\x80\x05not a pickle")
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    else:  # the state of another build of this folder, whose record is not the one in the site
+        (out / MARKER).write_text((out / MARKER).read_text().replace('"digest": "', '"digest": "0'))
+    before = inodes(out)
+    edit_text(wiki)
+    assert build(config).written
+    after = inodes(out)
+    assert all(after[path] != before[path] for path in after if path in before)  # every file written anew
