@@ -13,7 +13,7 @@ from .load import load_paths, parse_page, reload_wiki, without_text
 from .markdown import make_parser
 from .model import ERROR, Change, Finding, Site
 from .progress import SILENT, Progress
-from .render import affected_pages, load_theme, render_site
+from .render import affected_pages, changed_facts, load_theme, render_site
 from .workers import ShardedWiki
 from .write import MARKER, link_files, publish, staging_folder, write_files
 
@@ -84,8 +84,8 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
     pages = affected_pages(before, graph, changed)
     shown_again = load_paths(config.wiki, sorted(pages - changed)).pages  # unchanged, but re-rendered
     graph.pages.update((page.path, page) for page in shown_again)
-    site = render_site(graph, theme, config.base_url, pages=pages)
-    kept = _carried_over(graph, previous, site)
+    site = render_site(graph, theme, config.base_url, pages=pages, facts=changed_facts(before, graph, changed))
+    kept = _carried_over(before, graph, previous, site)
     if kept is None:
         return None
     progress.say(f"changed files: {len(changed)}; pages rendered again: {len(pages)} of {len(graph.pages)}")
@@ -95,11 +95,12 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
     return Report(len(graph.pages), findings, written=True)
 
 
-def _carried_over(graph: WikiGraph, previous: cache.Record, site: Site) -> list[str] | None:
-    """The files of the old site the new one keeps: every page's HTML and source and every
-    linked file, but for those just rendered; None if the old site lacks one of them."""
+def _carried_over(before: WikiGraph, graph: WikiGraph, previous: cache.Record, site: Site) -> list[str] | None:
+    """The files of the old site the new one keeps: every page's HTML and source, every linked
+    file and every shared file, but for those just rendered; None if the old site lacks one."""
     linked = {target.path for targets in graph.targets.values() for target in targets if target.kind == FILE}
-    wanted = {output_path(path) for path in graph.pages} | set(graph.pages) | linked
+    old_shared = previous.outputs.keys() - {output_path(path) for path in before.pages} - before.wiki.files
+    wanted = {output_path(path) for path in graph.pages} | set(graph.pages) | linked | old_shared
     wanted -= site.files.keys() | set(site.copies)
     return sorted(wanted) if wanted <= previous.outputs.keys() else None
 

@@ -10,11 +10,13 @@ theme (a symlink that leads out counts by its target's name, never by its bytes)
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
 import pickle
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -147,7 +149,7 @@ def state_path(config: Config) -> Path:
 def read_state(path: Path) -> BuildState | None:
     """None for a missing, damaged or foreign state: that only costs a full build."""
     try:
-        with path.open("rb") as stream:
+        with path.open("rb") as stream, without_gc():
             state = pickle.load(stream)
     except Exception:  # a truncated or garbled pickle raises almost anything
         return None
@@ -164,6 +166,19 @@ def save_state(path: Path, state: BuildState) -> None:
         os.replace(temporary, path)
     except OSError:
         pass
+
+
+@contextmanager
+def without_gc():
+    """Unpickling a wiki makes millions of objects, none of them garbage; the cyclic collector
+    would walk them all again and again (four times the unpickling's own time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _cache_folder() -> Path:

@@ -21,6 +21,7 @@ import traceback
 from pathlib import Path
 from typing import BinaryIO
 
+from .cache import without_gc
 from .errors import KarpwikiError
 from .graph import WikiGraph
 from .load import load_paths, merge_wikis, wiki_paths, without_text
@@ -163,7 +164,8 @@ class _Started:
 
 def _receive(connection):
     try:
-        kind, value = connection.recv()
+        with without_gc():
+            kind, value = connection.recv()
     except EOFError:
         raise KarpwikiError("a build worker process died") from None
     if kind == "failed":

@@ -15,48 +15,52 @@ from ..progress import SILENT, Progress
 from .graph_view import graph_json, wiki_data
 from .listings import llms_txt, sitemap_xml
 from .nav import page_groups
-from .page import affected_pages, render_generated_index, render_not_found, render_pages
+from .page import ALL_FACTS, affected_pages, changed_facts, render_generated_index, render_not_found, render_pages
 from .previews import preview_data
 from .search import search_data
 from .theme import Theme, load_theme, static_files
 
-__all__ = ["Theme", "affected_pages", "load_theme", "refuse_overwrites", "render_site"]
+__all__ = ["Theme", "affected_pages", "changed_facts", "load_theme", "refuse_overwrites", "render_site"]
 
 
 def render_site(
     graph: WikiGraph, theme: Theme, base_url: str = "", pages: set[str] | None = None, shared: bool = True,
-    progress: Progress = SILENT,
+    progress: Progress = SILENT, facts: frozenset[str] = ALL_FACTS,
 ) -> Site:
     """Every output file of the site, by path. `base_url`, if given, is where the site is served.
 
     With `pages` (see affected_pages), only those pages' HTML and sources and the files they
     link to; with `shared=False`, without the files every page shares (data, listings, theme),
-    so the preview server can show an edited page before it refreshes those.
+    so the preview server can show an edited page before it refreshes those; with `facts`
+    (see changed_facts), only the shared files that show those facts of pages.
     """
     base_url = base_url.rstrip("/") + "/" if base_url else ""
     chosen = set(graph.pages) if pages is None else set(pages) & set(graph.pages)
     groups = page_groups(graph)
     html = render_pages(graph, theme, groups, chosen, progress)
     sources = {path: graph.pages[path].published.encode("utf-8") for path in chosen}
-    generated = _shared_files(graph, theme, base_url, groups) if shared else {}
+    generated = _shared_files(graph, theme, base_url, groups, facts) if shared else {}
     copies = sorted({target.path for path in chosen for target in graph.targets[path] if target.kind == g.FILE})
     refuse_overwrites(generated, {**html, **sources}, copies)
     files = {**generated, **html, **sources}
     return Site(dict(sorted(files.items())), tuple(copy for copy in copies if copy not in files))
 
 
-def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups) -> dict[str, bytes]:
-    return {
-        **static_files(theme),
-        **render_not_found(graph, theme, base_url),
-        **render_generated_index(graph, theme, groups),
-        **wiki_data(graph, groups),
-        **search_data(graph),
-        **preview_data(graph),
-        **graph_json(graph, base_url),
-        **llms_txt(graph, groups, base_url),
-        **sitemap_xml(graph, base_url),
-    }
+def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups, facts: frozenset[str]) -> dict[str, bytes]:
+    """Each shared file with the facts it shows: "theme" (its own files), "listing" (every
+    page's path, title, description, tags and order), "links" (page-to-page links), "text"."""
+    makers = [
+        ({"theme"}, lambda: static_files(theme)),
+        ({"listing"}, lambda: render_not_found(graph, theme, base_url)),
+        ({"listing"}, lambda: render_generated_index(graph, theme, groups)),
+        ({"listing", "links"}, lambda: wiki_data(graph, groups)),
+        ({"listing", "text"}, lambda: search_data(graph)),
+        ({"listing", "text"}, lambda: preview_data(graph)),
+        ({"listing", "links"}, lambda: graph_json(graph, base_url)),
+        ({"listing"}, lambda: llms_txt(graph, groups, base_url)),
+        ({"listing"}, lambda: sitemap_xml(graph, base_url)),
+    ]
+    return {path: data for shows, make in makers if shows & facts for path, data in make().items()}
 
 
 def refuse_overwrites(generated: dict[str, bytes], pages: dict[str, bytes], copies: list[str]) -> None:

@@ -22,6 +22,7 @@ from .theme import Theme, render_template
 
 INDEX_OUTPUT, NOT_FOUND_OUTPUT = "index.html", "404.html"
 TOC_LEVELS = (2, 3)
+ALL_FACTS = frozenset({"theme", "listing", "links", "text"})  # what the shared files show (render_site)
 
 
 def render_pages(
@@ -170,6 +171,28 @@ def affected_pages(before: WikiGraph, after: WikiGraph, changed: set[str]) -> se
                 number = new_guide.index(path)
                 affected |= set(new_guide[max(number - 1, 0) : number + 2])
     return affected & set(after.pages)
+
+
+def changed_facts(before: WikiGraph, after: WikiGraph, changed: set[str]) -> frozenset[str]:
+    """Which facts of pages the files every page shares may show differently once `changed`
+    paths were edited: any added or removed page changes them all; a file that is no page
+    (an image) is in none of them."""
+    if before.pages.keys() != after.pages.keys():
+        return ALL_FACTS - {"theme"}
+    facts = set()
+    for path in changed & after.pages.keys():
+        old, new = before.pages[path], after.pages[path]
+        if (old.title, old.description, old.tags, old.order) != (new.title, new.description, new.tags, new.order):
+            facts.add("listing")
+        if old.sections != new.sections:
+            facts.add("text")
+        if _page_links(before, path) != _page_links(after, path):
+            facts.add("links")
+    return frozenset(facts)
+
+
+def _page_links(graph: WikiGraph, path: str) -> list[tuple[str, str]]:
+    return [(target.path, target.fragment) for target in graph.targets[path] if target.kind == g.PAGE]
 
 
 def _shown_elsewhere(graph: WikiGraph, page: Page) -> tuple:
