@@ -69,6 +69,41 @@ def test_sigkill_at_random_moments_leaves_the_old_site_or_the_new_one(versions, 
     assert outcomes["old"] and outcomes["new"], outcomes  # the kills landed on both sides of the swap
 
 
+def test_sigkill_during_edit_builds_leaves_the_old_site_or_the_new_one(versions, tmp_path):
+    """The same for builds that start from the last one and carry its files over as hard
+    links: a kill never leaves a mix, and never changes a file of the live site."""
+    wiki, _, _, _ = versions
+    wiki = shutil.copytree(wiki, tmp_path / "wiki")
+    edited = sorted(wiki.glob("*.md"))[:3]
+    texts = {page: page.read_text() for page in edited}
+    out = tmp_path / "site"
+    sites = []
+    for version in (0, 1):
+        for page in edited:
+            page.write_text(texts[page] + ("\nThird version.\n" if version else ""))
+        started = time.monotonic()
+        build(wiki, out)
+        sites.append((tree_bytes(out), time.monotonic() - started))
+    random.seed(20261201)
+    current, outcomes = 1, {"old": 0, "new": 0}
+    for trial in range(KILL_TRIALS // 2):
+        target = 1 - current
+        for page in edited:
+            page.write_text(texts[page] + ("\nThird version.\n" if target else ""))
+        process = subprocess.Popen([karpwiki_executable(), "build", str(wiki), "--out", str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(random.uniform(0, sites[target][1] * 1.2))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        now = tree_bytes(out)
+        assert now in (sites[current][0], sites[target][0]), f"trial {trial}: a mix of old and new"
+        outcomes["new" if now == sites[target][0] else "old"] += 1
+        current = target if now == sites[target][0] else current
+    build(wiki, out)
+    assert tree_bytes(out) in (sites[0][0], sites[1][0])
+    assert outcomes["old"] and outcomes["new"], outcomes
+
+
 def _materialise(files: dict[str, bytes], folder: Path) -> Path:
     for relative, data in files.items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
