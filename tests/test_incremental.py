@@ -1,5 +1,6 @@
 """A build after edits reads only the changed files, renders only the pages that show them,
-carries every other file over, and writes exactly the site a cold build writes."""
+carries every other file over, and writes exactly the site a cold build writes; a check
+after edits reads only the changed files and finds what a fresh check finds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import pytest
 
 from conftest import tree_bytes
 from karpwiki import cache
-from karpwiki.build import build
+from karpwiki import load as load_module
+from karpwiki.build import build, check
 from karpwiki.config import Config
 from karpwiki.write import MARKER
 
@@ -120,7 +122,7 @@ def test_a_damaged_or_foreign_state_means_a_full_build(wiki, tmp_path, damage):
     out = tmp_path / "site"
     config = Config(wiki=wiki, out=out)
     build(config)
-    path = cache.state_path(config)
+    path = cache.state_path(config, "build")
     if damage == "garbage":
         path.write_bytes(b"\x80\x05not a pickle")
     elif damage == "truncated":
@@ -132,3 +134,32 @@ def test_a_damaged_or_foreign_state_means_a_full_build(wiki, tmp_path, damage):
     assert build(config).written
     after = inodes(out)
     assert all(after[path] != before[path] for path in after if path in before)  # every file written anew
+
+
+def break_links(wiki):
+    (wiki / "g.md").write_text("# Gamma\n\nGamma cites [beta](b.md#nowhere) and [gone](gone.md).\n")
+
+
+def test_a_check_after_edits_finds_what_a_fresh_check_finds(wiki, tmp_path, monkeypatch):
+    config = Config(wiki=wiki)
+    check(config)
+    for number, edit in enumerate([*EDITS, break_links]):
+        edit(wiki)
+        again = check(config)
+        assert not again.unchanged
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"fresh-{number}"))
+        fresh = check(config)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+        assert (again.pages, again.findings) == (fresh.pages, fresh.findings), edit.__name__
+    assert {f.rule for f in again.findings} == {"missing-anchor", "missing-page"}
+
+
+def test_a_check_after_an_edit_reads_only_the_changed_file(wiki, monkeypatch):
+    config = Config(wiki=wiki)
+    check(config)
+    edit_text(wiki)
+    read = []
+    real_load_entry = load_module._load_entry
+    monkeypatch.setattr(load_module, "_load_entry", lambda *args: read.append(args[3]) or real_load_entry(*args))
+    assert not check(config).unchanged
+    assert read == ["a.md"]

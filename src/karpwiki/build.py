@@ -33,14 +33,20 @@ def blocks(findings: list[Finding], strict: bool) -> bool:
 
 def check(config: Config, changed_since: str | None = None, progress: Progress = SILENT) -> Report:
     change = history.changes_since(config.wiki, changed_since) if changed_since else None
-    digest, record_path = cache.read_inputs(config, "check").digest, cache.check_record_path(config)
+    inputs, record_path = cache.read_inputs(config, "check"), cache.check_record_path(config)
     previous = cache.read_record(record_path)
-    if previous and previous.digest == digest and change is None:
+    if previous and previous.digest == inputs.digest and change is None:
         return Report(previous.pages, previous.findings, unchanged=True)
-    with ShardedWiki(config.wiki, config.workers, bodies=False, progress=progress) as shards:
-        graph = WikiGraph(shards.load())
+    state = cache.read_state(cache.state_path(config, "check")) if previous else None
+    if state and state.settings == inputs.settings and state.digest == previous.digest:
+        _, graph, _ = _graph_after_edits(config, inputs, state, bodies=False)
+    else:
+        with ShardedWiki(config.wiki, config.workers, bodies=False, progress=progress) as shards:
+            graph = WikiGraph(shards.load())
     findings = _findings(graph, config, progress)
-    _save(record_path, cache.Record(digest, len(graph.pages), findings, {}))
+    _save(record_path, cache.Record(inputs.digest, len(graph.pages), findings, {}))
+    state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, without_text(graph.wiki, sections=False), graph.targets)
+    cache.save_state(cache.state_path(config, "check"), state)
     if change is not None:
         findings = caused_by_change(findings, graph, change, _old_link_targets(graph, change))
     return Report(len(graph.pages), findings)
@@ -53,7 +59,7 @@ def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> 
     intact = previous is not None and cache.outputs_intact(config.out, previous)
     if intact and previous.digest == inputs.digest and not blocks(previous.findings, strict):
         return Report(previous.pages, previous.findings, unchanged=True)
-    state = cache.read_state(cache.state_path(config)) if intact else None
+    state = cache.read_state(cache.state_path(config, "build")) if intact else None
     if state and state.settings == inputs.settings and state.digest == previous.digest:
         report = _build_changes(config, strict, progress, theme, inputs, previous, state)
         if report:
@@ -74,10 +80,7 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
     """The site in `out` was built with these settings: read again only the wiki files that
     changed since, render the pages whose HTML shows them (render.affected_pages), and carry
     every other file of the site over as it is. None when the old site cannot serve."""
-    changed = {path for path in inputs.files.keys() | state.files.keys() if inputs.files.get(path) != state.files.get(path)}
-    before = WikiGraph(state.wiki)
-    before.targets = state.targets  # as the last build resolved them
-    graph = WikiGraph(reload_wiki(state.wiki, config.wiki, changed), previous=before)
+    before, graph, changed = _graph_after_edits(config, inputs, state, bodies=True)
     findings = _findings(graph, config, progress)
     if blocks(findings, strict):
         return Report(len(graph.pages), findings)
@@ -93,6 +96,16 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
         outputs = {**link_files(staging, config.out, kept), **write_files(staging, site, config.wiki)}
         _publish(staging, config, inputs, graph, findings, outputs)
     return Report(len(graph.pages), findings, written=True)
+
+
+def _graph_after_edits(config: Config, inputs: cache.Inputs, state: cache.BuildState,
+                       bodies: bool) -> tuple[WikiGraph, WikiGraph, set[str]]:
+    """The last run's graph, the graph of the wiki now (only the files whose digest changed
+    are read again), and those files."""
+    changed = {path for path in inputs.files.keys() | state.files.keys() if inputs.files.get(path) != state.files.get(path)}
+    before = WikiGraph(state.wiki)
+    before.targets = state.targets  # as the last run resolved them
+    return before, WikiGraph(reload_wiki(state.wiki, config.wiki, changed, bodies), previous=before), changed
 
 
 def _carried_over(before: WikiGraph, graph: WikiGraph, previous: cache.Record, site: Site) -> list[str] | None:
@@ -111,7 +124,7 @@ def _publish(staging: Path, config: Config, inputs: cache.Inputs, graph: WikiGra
     record = cache.Record(inputs.digest, len(graph.pages), findings, dict(sorted(outputs.items())))
     publish(staging, config.out, record.to_json())
     state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, without_text(graph.wiki), graph.targets)
-    cache.save_state(cache.state_path(config), state)
+    cache.save_state(cache.state_path(config, "build"), state)
 
 
 def _save(path: Path, record: cache.Record) -> None:

@@ -131,19 +131,20 @@ def check_record_path(config: Config) -> Path:
 
 @dataclass(frozen=True)
 class BuildState:
-    """What the build that wrote an output folder knew, so the next build of that folder can
-    read only the files that changed since. Kept in the user's cache folder, not in the site,
-    which is published."""
+    """What the build that wrote an output folder (or the last check of a wiki) knew, so the
+    next run can read only the files that changed since. Kept in the user's cache folder, not
+    in the site, which is published."""
 
     settings: str  # Inputs.settings of that build: any other value means a full build
     files: dict[str, str]  # Inputs.files of that build
-    digest: str  # the digest in the site's record: the state is used only with that very site
+    digest: str  # the digest in the run's record: the state is used only with that very record
     wiki: Wiki  # its pages without HTML, source or published text
     targets: dict[str, tuple[Target, ...]]  # every page's links, resolved
 
 
-def state_path(config: Config) -> Path:
-    return _cache_folder() / f"build-{_name_of(config.out)}.pickle"
+def state_path(config: Config, purpose: str) -> Path:
+    """A build's state belongs to its output folder, a check's to its wiki."""
+    return _cache_folder() / f"{purpose}-{_name_of(config.out if purpose == 'build' else config.wiki)}.pickle"
 
 
 def read_state(path: Path) -> BuildState | None:

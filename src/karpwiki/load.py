@@ -64,10 +64,10 @@ def load_paths(root: Path, paths: list[str], bodies: bool = True, progress: Prog
     return _assemble(entries)
 
 
-def without_text(wiki: Wiki) -> Wiki:
-    """The wiki without each page's HTML, source and published text: what other processes and
-    later builds need of it, at a fraction of the size."""
-    bare = {"body": "", "source": "", "published": ""}
+def without_text(wiki: Wiki, sections: bool = True) -> Wiki:
+    """The wiki without each page's HTML, source and published text (and, if told, sections):
+    what other processes and later runs need of it, at a fraction of the size."""
+    bare = {"body": "", "source": "", "published": ""} | ({} if sections else {"sections": ()})
     return dataclasses.replace(wiki, pages=tuple(dataclasses.replace(page, **bare) for page in wiki.pages))
 
 
@@ -80,7 +80,7 @@ def merge_wikis(parts: list[Wiki]) -> Wiki:
     )
 
 
-def reload_wiki(previous: Wiki, root: Path, changed: set[str]) -> Wiki:
+def reload_wiki(previous: Wiki, root: Path, changed: set[str], bodies: bool = True) -> Wiki:
     """The wiki after some files (wiki-relative paths) were added, edited or removed.
 
     Only the changed files are read again; everything else is carried over, so a preview
@@ -93,7 +93,7 @@ def reload_wiki(previous: Wiki, root: Path, changed: set[str]) -> Wiki:
         for path, page in _entries_by_path(previous).items()
         if path not in changed
     ]
-    fresh = [_load_entry(parser, root, real_root, path) for path in sorted(changed) if not _hidden(path)]
+    fresh = [_load_entry(parser, root, real_root, path, bodies) for path in sorted(changed) if not _hidden(path)]
     return _assemble(kept + fresh)
 
 
