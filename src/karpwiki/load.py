@@ -88,8 +88,11 @@ def reload_wiki(previous: Wiki, root: Path, changed: set[str], bodies: bool = Tr
     """
     parser, real_root = make_parser(), root.resolve()
     changed = _expand_folders(previous, root, changed)
+    findings_of: dict[str, list[Finding]] = {}
+    for finding in previous.findings:
+        findings_of.setdefault(finding.file, []).append(finding)
     kept = [
-        _Entry(path, path in previous.files, page, tuple(f for f in previous.findings if f.file == path))
+        _Entry(path, path in previous.files, page, tuple(findings_of.get(path, ())))
         for path, page in _entries_by_path(previous).items()
         if path not in changed
     ]
