@@ -46,10 +46,10 @@ class Progress:
         if multiprocessing.parent_process() is None:
             self.show()
 
-    def show(self) -> None:
+    def show(self, force: bool = False) -> None:
         """Redraw the line if it is due; the parent calls this while it waits for workers."""
         now = time.perf_counter()
-        if self.counter is None or now - self.shown < REFRESH_SECONDS:
+        if self.counter is None or (now - self.shown < REFRESH_SECONDS and not force):
             return
         self.shown = now
         done = self.counter.value
@@ -58,8 +58,10 @@ class Progress:
         self.stream.flush()
 
     def finish(self, note: str = "") -> None:
-        """End the stage: clear the live line; with --verbose, say what it took."""
+        """End the stage: draw its last count (workers may finish between two redraws), clear
+        the live line; with --verbose, say what it took."""
         if self.live:
+            self.show(force=True)
             self.stream.write("\r\033[K")
         if self.verbose:
             took = time.perf_counter() - self.started
