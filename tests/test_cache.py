@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -95,3 +96,42 @@ def test_symlinks_out_of_the_wiki_are_never_read_for_the_digest(wiki, tmp_path, 
     monkeypatch.setattr(type(secret), "read_bytes", spy)
     cache.read_inputs(Config(wiki=wiki), "check")
     assert secret not in read and wiki / "leak.md" not in read
+
+
+def digests_read(monkeypatch, wiki) -> list[str]:
+    """The names of the wiki's files whose bytes cache._digest reads from now on."""
+    read = []
+    original = cache._digest
+
+    def counting(path, real_root):
+        if path.is_relative_to(wiki):
+            read.append(path.name)
+        return original(path, real_root)
+
+    monkeypatch.setattr(cache, "_digest", counting)
+    return read
+
+
+def test_a_warm_run_stats_unchanged_files_instead_of_reading_them(wiki, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0)  # the files were written just now: trust them at once
+    config = Config(wiki=wiki)
+    first = cache.read_inputs(config, "check")
+    read = digests_read(monkeypatch, wiki)
+    assert cache.read_inputs(config, "check") == first and read == []
+    page = wiki / "a.md"
+    stamp = page.stat()
+    page.write_text(page.read_text().replace("hub", "HUB"))  # same size; its times set back below
+    os.utime(page, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    again = cache.read_inputs(config, "check")
+    assert read == ["a.md"]  # the status-change time moved, which nothing sets back
+    assert again.files["a.md"] != first.files["a.md"] and again.digest != first.digest
+
+
+def test_files_changed_within_the_racy_window_are_read_again(wiki, monkeypatch):
+    """A file changed within RACY_SECONDS of a run could change again within one timestamp
+    tick, unseen by its stat: its digest is not taken on trust."""
+    config = Config(wiki=wiki)
+    cache.read_inputs(config, "check")
+    read = digests_read(monkeypatch, wiki)
+    cache.read_inputs(config, "check")
+    assert sorted(read) == ["a.md", "d.svg", "index.md", "orphan.md"]

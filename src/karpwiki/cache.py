@@ -1,6 +1,6 @@
 """A run's inputs → digests, and what a run leaves behind: its record (so that building or
-checking an unchanged wiki again costs one read of its files) and a build's state (so that
-building after an edit costs the pages the edit shows on).
+checking an unchanged wiki again costs a stat of each file, see _file_digests) and a build's
+state (so that building after an edit costs the pages the edit shows on).
 
 Never stale: the digest covers every wiki file's path and bytes, the theme's files, the
 settings that change the output, the versions of karpwiki's own code and of the libraries
@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import stat
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -29,6 +30,7 @@ from .model import Finding, Wiki
 
 LIBRARIES = ("markdown-it-py", "jinja2", "pygments", "pyyaml", "mdurl", "markupsafe")
 PACKAGE = Path(__file__).resolve().parent
+RACY_SECONDS = 2  # coarser than any filesystem's timestamps (FAT's are two seconds)
 
 
 @dataclass(frozen=True)
@@ -88,25 +90,54 @@ def read_inputs(config: Config, purpose: str) -> Inputs:
 
 
 def _file_digests(root: Path, paths: list[str]) -> dict[str, str]:
+    """Each file's digest, read again only when its stat differs from when it was last read
+    (see _known_digests): a warm run of a large wiki stats its files instead of reading them."""
     real_root = root.resolve()
-    digests = {}
+    known_path = _cache_folder() / f"digests-{_name_of(root)}.pickle"
+    known, seen, digests = _read_pickle(known_path, dict) or {}, {}, {}
+    top = os.fspath(root) + "/"
     for relative in paths:
-        path = root / relative
-        digest = hashlib.blake2b(digest_size=16)
+        path = top + relative
         try:
-            info = path.lstat()
-            if stat.S_ISLNK(info.st_mode):
-                target = path.resolve()
-                digest.update(b"\0link\0" + os.fsencode(str(target)))
-                if not target.is_relative_to(real_root):
-                    digests[relative] = digest.hexdigest()
-                    continue
-            if path.is_file():
-                digest.update(b"\0data\0" + path.read_bytes())
-        except (OSError, RuntimeError) as error:  # loops, FIFOs, vanishing files
-            digest.update(f"\0unreadable\0{type(error).__name__}".encode())
-        digests[relative] = digest.hexdigest()
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode):
+                signature = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+                hit = known.get(relative)
+                digests[relative] = hit[1] if hit is not None and hit[0] == signature else _digest(Path(path), real_root)
+                seen[relative] = (signature, digests[relative])
+                continue
+        except OSError:
+            pass
+        digests[relative] = _digest(Path(path), real_root)
+    kept = _known_digests(seen)
+    if kept != known:
+        _write_pickle(known_path, kept)
     return digests
+
+
+def _known_digests(seen: dict[str, tuple[tuple, str]]) -> dict[str, tuple[tuple, str]]:
+    """The digests a later run may take on trust of an unchanged stat: not those of files
+    changed in the last RACY_SECONDS, whose next change could keep the same timestamp (the
+    "racy git" problem). A changed inode, size, modification or status-change time (which no
+    tool sets back) means reading the file again."""
+    recent = time.time_ns() - RACY_SECONDS * 10**9
+    return {path: entry for path, entry in seen.items() if max(entry[0][2], entry[0][3]) < recent}
+
+
+def _digest(path: Path, real_root: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            target = path.resolve()
+            digest.update(b"\0link\0" + os.fsencode(str(target)))
+            if not target.is_relative_to(real_root):
+                return digest.hexdigest()
+        if path.is_file():
+            digest.update(b"\0data\0" + path.read_bytes())
+    except (OSError, RuntimeError) as error:  # loops, FIFOs, vanishing files
+        digest.update(f"\0unreadable\0{type(error).__name__}".encode())
+    return digest.hexdigest()
 
 
 def read_record(path: Path) -> Record | None:
@@ -118,8 +149,9 @@ def read_record(path: Path) -> Record | None:
 
 def outputs_intact(out: Path, record: Record) -> bool:
     """Every file the record lists is still there with its size (a cheap stat each)."""
+    top = os.fspath(out) + "/"
     try:
-        return all((out / path).stat().st_size == size for path, size in record.outputs.items())
+        return all(os.stat(top + path).st_size == size for path, size in record.outputs.items())
     except OSError:
         return False
 
@@ -149,21 +181,30 @@ def state_path(config: Config, purpose: str) -> Path:
 
 def read_state(path: Path) -> BuildState | None:
     """None for a missing, damaged or foreign state: that only costs a full build."""
-    try:
-        with path.open("rb") as stream, without_gc():
-            state = pickle.load(stream)
-    except Exception:  # a truncated or garbled pickle raises almost anything
-        return None
-    return state if isinstance(state, BuildState) else None
+    return _read_pickle(path, BuildState)
 
 
 def save_state(path: Path, state: BuildState) -> None:
-    """Replace the state in one step; a cache folder we cannot write only costs speed."""
+    _write_pickle(path, state)
+
+
+def _read_pickle(path: Path, kind: type):
+    """What a cache file holds if it is a `kind`, else None: a cache file can only cost speed."""
+    try:
+        with path.open("rb") as stream, without_gc():
+            value = pickle.load(stream)
+    except Exception:  # a truncated or garbled pickle raises almost anything
+        return None
+    return value if isinstance(value, kind) else None
+
+
+def _write_pickle(path: Path, value) -> None:
+    """Replace a cache file in one step; a cache folder we cannot write only costs speed."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
         with temporary.open("wb") as stream:
-            pickle.dump(state, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except OSError:
         pass
@@ -172,12 +213,15 @@ def save_state(path: Path, state: BuildState) -> None:
 @contextmanager
 def without_gc():
     """Unpickling a wiki makes millions of objects, none of them garbage; the cyclic collector
-    would walk them all again and again (four times the unpickling's own time)."""
+    would walk them all again and again (four times the unpickling's own time), and again on
+    every later collection of the run: so it is off meanwhile, and the objects are frozen out
+    of its reach afterwards (which also spares forked workers copying the pages it would touch)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
