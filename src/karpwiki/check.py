@@ -12,6 +12,7 @@ from .graph import WikiGraph, output_path, relative_url
 from .model import ERROR, WARNING, Change, Finding, Link, Page, Rename
 
 HUB = "index.md"
+FOUND = (g.FILE, g.EXTERNAL)  # targets that always pass
 
 
 def check_wiki(graph: WikiGraph, renames: Mapping[str, Rename] | None = None) -> list[Finding]:
@@ -22,6 +23,8 @@ def check_wiki(graph: WikiGraph, renames: Mapping[str, Rename] | None = None) ->
     findings = list(graph.wiki.findings)
     for page in graph.pages.values():
         for link, target in graph.links_with_targets(page):
+            if target.kind in FOUND or (target.kind == g.PAGE and not target.fragment):
+                continue  # most links: nothing to judge, and judging costs a call each
             finding = _judge_link(graph, page, link, target, renames or {})
             if finding:
                 findings.append(finding)

@@ -11,6 +11,7 @@ import ctypes.util
 import errno
 import fcntl
 import os
+import posixpath
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -56,37 +57,36 @@ def write_files(staging: Path, site: Site, wiki: Path) -> dict[str, int]:
 
     Every file is new ("x" mode): a path written twice, or one that link_files carried over
     from the live site, is an error, never a write through to the live site."""
+    top = os.fspath(staging) + "/"
+    for folder in sorted({posixpath.dirname(relative) for relative in [*site.files, *site.copies]} - {""}):
+        os.makedirs(top + folder, exist_ok=True)
     sizes = {}
     for relative, data in site.files.items():
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("xb") as stream:
+        with open(top + relative, "xb") as stream:
             stream.write(data)
         sizes[relative] = len(data)
     for relative in site.copies:
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with (wiki / relative).open("rb") as source, target.open("xb") as stream:
+        with (wiki / relative).open("rb") as source, open(top + relative, "xb") as stream:
             shutil.copyfileobj(source, stream)
-        sizes[relative] = target.stat().st_size
+            sizes[relative] = stream.tell()
     return sizes
 
 
-def link_files(staging: Path, live: Path, paths: list[str]) -> dict[str, int]:
+def link_files(staging: Path, live: Path, paths: list[str]) -> None:
     """Files of the live site that the new one keeps as they are, carried into the staging
-    folder as hard links (a copy where the filesystem has none); their sizes."""
-    sizes = {}
+    folder as hard links (a copy where the filesystem has none). Plain strings: an edit build
+    of a large wiki links tens of thousands of files, and Path objects would cost more than
+    the links."""
+    source_top, target_top = os.fspath(live) + "/", os.fspath(staging) + "/"
+    for folder in sorted({posixpath.dirname(relative) for relative in paths} - {""}):
+        os.makedirs(target_top + folder, exist_ok=True)
     for relative in paths:
-        source, target = live / relative, staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(source, target)
+            os.link(source_top + relative, target_top + relative)
         except OSError as error:
             if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
                 raise
-            shutil.copyfile(source, target)
-        sizes[relative] = target.stat().st_size
-    return sizes
+            shutil.copyfile(source_top + relative, target_top + relative)
 
 
 def publish(staging: Path, out: Path, record: str) -> None:
