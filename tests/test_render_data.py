@@ -9,7 +9,8 @@ import pytest
 from karpwiki.config import packaged_theme
 from karpwiki.graph import WikiGraph
 from karpwiki.load import load_wiki
-from karpwiki.render import load_theme, render_site
+from karpwiki.model import Wiki
+from karpwiki.render import load_theme, page_entries, render_site
 
 WIKI = {
     "index.md": "---\ntitle: Hub\ndescription: The map.\n---\n# Hub\n\nRead [attention](attention.md) and "
@@ -58,11 +59,27 @@ def test_wiki_data_holds_the_sidebar_order_and_the_links_between_pages(make_wiki
 
 def test_search_data_has_one_entry_per_section_with_its_text(make_wiki, theme):
     search = data(files_of(make_wiki, theme), "search")
-    assert search["pages"][0] == ["attention.html", "Attention"]
-    sections = {(search["pages"][page][1], anchor): text for page, anchor, _, text in search["sections"]}
+    assert search["pages"][0][:2] == ["attention.html", "Attention"]
+    sections = {(title, anchor): text for _, title, rows in search["pages"] for anchor, _, text in rows}
     assert sections[("Attention", "attention")] == "Tokens look back. See nano."
     assert sections[("Attention", "the-mask")] == "A triangle of ones.\nmask = tril(ones)"
     assert sections[("nano", "train")] == "Run it."
+
+
+@pytest.mark.parametrize("name", ["search", "preview"])
+def test_paged_data_keeps_one_page_a_line_so_an_edit_build_can_keep_the_others(make_wiki, theme, name):
+    """page_entries reads back each page's line; entries handed in as kept are used as they are."""
+    graph = WikiGraph(load_wiki(make_wiki(WIKI)))
+    path = f"static/{name}-data.js"
+    script = render_site(graph, theme).files[path]
+    entries = page_entries(script)
+    assert len(entries) == len(graph.pages) and all(b"\n" not in entry for entry in entries)
+    kept = dict(zip(sorted(graph.pages), entries))
+    assert render_site(graph, theme, kept={path: kept}).files[path] == script
+    marked = {"attention.md": entries[0].replace(b"Attention", b"Kept")}
+    assert b"Kept" in render_site(graph, theme, kept={path: marked}).files[path]
+    empty = render_site(WikiGraph(Wiki((), frozenset(), ())), theme).files[path]
+    assert page_entries(empty) == []
 
 
 def test_previews_hold_the_opening_paragraph_of_each_page_and_section(make_wiki, theme):

@@ -13,7 +13,7 @@ from .load import load_paths, parse_page, reload_wiki, without_text
 from .markdown import make_parser
 from .model import ERROR, Change, Finding, Site
 from .progress import SILENT, Progress
-from .render import affected_pages, changed_facts, load_theme, render_site
+from .render import PAGED_DATA, affected_pages, changed_facts, load_theme, page_entries, render_site
 from .workers import ShardedWiki
 from .write import MARKER, link_files, publish, staging_folder, write_files
 
@@ -87,13 +87,18 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
     pages = affected_pages(before, graph, changed)
     shown_again = load_paths(config.wiki, sorted(pages - changed)).pages  # unchanged, but re-rendered
     graph.pages.update((page.path, page) for page in shown_again)
-    site = render_site(graph, theme, config.base_url, pages=pages, facts=changed_facts(before, graph, changed))
+    facts = changed_facts(before, graph, changed)
+    entries = _kept_entries(config.out, before, changed) if facts & {"listing", "text"} else {}
+    if entries is None:
+        return None
+    site = render_site(graph, theme, config.base_url, pages=pages, facts=facts, kept=entries)
     kept = _carried_over(before, graph, previous, site)
     if kept is None:
         return None
     progress.say(f"changed files: {len(changed)}; pages rendered again: {len(pages)} of {len(graph.pages)}")
     with staging_folder(config.wiki, config.out) as staging:
-        outputs = {**link_files(staging, config.out, kept), **write_files(staging, site, config.wiki)}
+        link_files(staging, config.out, kept)  # each the size it had: outputs_intact said so
+        outputs = {**{path: previous.outputs[path] for path in kept}, **write_files(staging, site, config.wiki)}
         _publish(staging, config, inputs, graph, findings, outputs)
     return Report(len(graph.pages), findings, written=True)
 
@@ -106,6 +111,21 @@ def _graph_after_edits(config: Config, inputs: cache.Inputs, state: cache.BuildS
     before = WikiGraph(state.wiki)
     before.targets = state.targets  # as the last run resolved them
     return before, WikiGraph(reload_wiki(state.wiki, config.wiki, changed, bodies), previous=before), changed
+
+
+def _kept_entries(out: Path, before: WikiGraph, changed: set[str]) -> dict[str, dict[str, bytes]] | None:
+    """The lines of the live site's search and preview data for the pages not read again (the
+    state has no sections to encode them from); None if a file has not one line per page."""
+    order, kept = sorted(before.pages), {}
+    for path in PAGED_DATA:
+        try:
+            entries = page_entries((out / path).read_bytes())
+        except OSError:
+            return None
+        if len(entries) != len(order):
+            return None
+        kept[path] = {page: entry for page, entry in zip(order, entries) if page not in changed}
+    return kept
 
 
 def _carried_over(before: WikiGraph, graph: WikiGraph, previous: cache.Record, site: Site) -> list[str] | None:
@@ -123,7 +143,7 @@ def _publish(staging: Path, config: Config, inputs: cache.Inputs, graph: WikiGra
     """Swap the staged site in, then keep what the next build of this folder can start from."""
     record = cache.Record(inputs.digest, len(graph.pages), findings, dict(sorted(outputs.items())))
     publish(staging, config.out, record.to_json())
-    state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, without_text(graph.wiki), graph.targets)
+    state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, without_text(graph.wiki, sections=False), graph.targets)
     cache.save_state(cache.state_path(config, "build"), state)
 
 

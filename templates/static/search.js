@@ -16,15 +16,18 @@
 
   function words(text) { return text.toLowerCase().match(WORD) || []; }
 
+  /* data.pages: [page URL, title, [[section id, heading, text], ...]] each. */
   function prepare(data) {
-    index = data.sections.map(function (row) {
-      var page = data.pages[row[0]];
-      return {
-        url: kw.root + page[0] + (row[1] ? "#" + encodeURIComponent(row[1]) : ""),
-        page: row[0], title: page[1], heading: row[2], text: row[3],
-        titleWords: words(page[1]), headingWords: words(row[2]),
-        lowTitle: page[1].toLowerCase(), lowHeading: row[2].toLowerCase(), lowText: row[3].toLowerCase(),
-      };
+    index = [];
+    data.pages.forEach(function (page, number) {
+      page[2].forEach(function (row) {
+        index.push({
+          url: kw.root + page[0] + (row[0] ? "#" + encodeURIComponent(row[0]) : ""),
+          page: number, title: page[1], heading: row[1], text: row[2],
+          titleWords: words(page[1]), headingWords: words(row[1]),
+          lowTitle: page[1].toLowerCase(), lowHeading: row[1].toLowerCase(), lowText: row[2].toLowerCase(),
+        });
+      });
     });
   }
 

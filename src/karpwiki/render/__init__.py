@@ -7,6 +7,8 @@ under a base URL, sitemap.xml. Same graph, same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .. import graph as g
 from ..errors import KarpwikiError
 from ..graph import WikiGraph
@@ -16,37 +18,44 @@ from .graph_view import graph_json, wiki_data
 from .listings import llms_txt, sitemap_xml
 from .nav import page_groups
 from .page import ALL_FACTS, affected_pages, changed_facts, render_generated_index, render_not_found, render_pages
-from .previews import preview_data
-from .search import search_data
+from .data import data_path, page_entries
+from .previews import PREVIEW_DATA, preview_data
+from .search import SEARCH_DATA, search_data
 from .theme import Theme, load_theme, static_files
 
-__all__ = ["Theme", "affected_pages", "changed_facts", "load_theme", "refuse_overwrites", "render_site"]
+__all__ = ["PAGED_DATA", "Theme", "affected_pages", "changed_facts", "load_theme", "page_entries", "refuse_overwrites", "render_site"]
+
+# The shared files made of one entry per page, in path order (see data.paged_script).
+PAGED_DATA = (data_path(SEARCH_DATA), data_path(PREVIEW_DATA))
 
 
 def render_site(
     graph: WikiGraph, theme: Theme, base_url: str = "", pages: set[str] | None = None, shared: bool = True,
-    progress: Progress = SILENT, facts: frozenset[str] = ALL_FACTS,
+    progress: Progress = SILENT, facts: frozenset[str] = ALL_FACTS, kept: Mapping[str, Mapping[str, bytes]] | None = None,
 ) -> Site:
     """Every output file of the site, by path. `base_url`, if given, is where the site is served.
 
     With `pages` (see affected_pages), only those pages' HTML and sources and the files they
     link to; with `shared=False`, without the files every page shares (data, listings, theme),
     so the preview server can show an edited page before it refreshes those; with `facts`
-    (see changed_facts), only the shared files that show those facts of pages.
+    (see changed_facts), only the shared files that show those facts of pages; with `kept`,
+    the entries of PAGED_DATA files to take as they are, by file and page path (the pages an
+    edit build did not read again, whose sections it does not have).
     """
     base_url = base_url.rstrip("/") + "/" if base_url else ""
     chosen = set(graph.pages) if pages is None else set(pages) & set(graph.pages)
     groups = page_groups(graph)
     html = render_pages(graph, theme, groups, chosen, progress)
     sources = {path: graph.pages[path].published.encode("utf-8") for path in chosen}
-    generated = _shared_files(graph, theme, base_url, groups, facts) if shared else {}
+    generated = _shared_files(graph, theme, base_url, groups, facts, kept or {}) if shared else {}
     copies = sorted({target.path for path in chosen for target in graph.targets[path] if target.kind == g.FILE})
     refuse_overwrites(generated, {**html, **sources}, copies)
     files = {**generated, **html, **sources}
     return Site(dict(sorted(files.items())), tuple(copy for copy in copies if copy not in files))
 
 
-def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups, facts: frozenset[str]) -> dict[str, bytes]:
+def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups, facts: frozenset[str],
+                  kept: Mapping[str, Mapping[str, bytes]]) -> dict[str, bytes]:
     """Each shared file with the facts it shows: "theme" (its own files), "listing" (every
     page's path, title, description, tags and order), "links" (page-to-page links), "text"."""
     makers = [
@@ -54,8 +63,8 @@ def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups, facts: 
         ({"listing"}, lambda: render_not_found(graph, theme, base_url)),
         ({"listing"}, lambda: render_generated_index(graph, theme, groups)),
         ({"listing", "links"}, lambda: wiki_data(graph, groups)),
-        ({"listing", "text"}, lambda: search_data(graph)),
-        ({"listing", "text"}, lambda: preview_data(graph)),
+        ({"listing", "text"}, lambda: search_data(graph, kept.get(PAGED_DATA[0], {}))),
+        ({"listing", "text"}, lambda: preview_data(graph, kept.get(PAGED_DATA[1], {}))),
         ({"listing", "links"}, lambda: graph_json(graph, base_url)),
         ({"listing"}, lambda: llms_txt(graph, groups, base_url)),
         ({"listing"}, lambda: sitemap_xml(graph, base_url)),

@@ -19,10 +19,36 @@ _HTML_SAFE = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "
 def data_script(name: str, global_name: str, value: Any) -> dict[str, bytes]:
     """{static/NAME-data.js: a script setting window.GLOBAL_NAME to value}. Callers build
     their dicts in a fixed order, so the bytes are the same for the same wiki."""
+    return {data_path(name): f"window.{global_name} = {_encode(value)};\n".encode("utf-8")}
+
+
+def paged_script(name: str, global_name: str, opening: str, entries: list[bytes], closing: str) -> dict[str, bytes]:
+    """A data script whose value is `opening`, the entries (each one page's, from page_entry),
+    `closing`, one entry a line: an edit build keeps the lines of the pages it did not read
+    again (see page_entries), instead of encoding tens of megabytes afresh."""
+    head, tail = f"window.{global_name} = {opening}\n".encode(), f"{closing};\n".encode()
+    return {data_path(name): head + b",\n".join(entries) + b"\n" + tail if entries else head + tail}
+
+
+def page_entry(value: Any) -> bytes:
+    """One page's entry of a paged script: JSON on one line (the encoder escapes newlines)."""
+    return _encode(value).encode("utf-8")
+
+
+def page_entries(script: bytes) -> list[bytes]:
+    """The entries of a paged script, in order; [] for a script with none."""
+    return [line.removesuffix(b",") for line in script.split(b"\n")[1:-2]]
+
+
+def data_path(name: str) -> str:
+    return f"{DATA_DIR}/{name}-data.js"
+
+
+def _encode(value: Any) -> str:
     encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     for character, escape in _HTML_SAFE:
         encoded = encoded.replace(character, escape)
-    return {f"{DATA_DIR}/{name}-data.js": f"window.{global_name} = {encoded};\n".encode("utf-8")}
+    return encoded
 
 
 def json_document(lists: dict[str, list]) -> bytes:

@@ -176,7 +176,8 @@ def affected_pages(before: WikiGraph, after: WikiGraph, changed: set[str]) -> se
 def changed_facts(before: WikiGraph, after: WikiGraph, changed: set[str]) -> frozenset[str]:
     """Which facts of pages the files every page shares may show differently once `changed`
     paths were edited: any added or removed page changes them all; a file that is no page
-    (an image) is in none of them."""
+    (an image) is in none of them. An edited page counts as edited text: a build keeps no
+    page's sections for the next (rewriting its lines of the text files is cheap)."""
     if before.pages.keys() != after.pages.keys():
         return ALL_FACTS - {"theme"}
     facts = set()
@@ -184,8 +185,7 @@ def changed_facts(before: WikiGraph, after: WikiGraph, changed: set[str]) -> fro
         old, new = before.pages[path], after.pages[path]
         if (old.title, old.description, old.tags, old.order) != (new.title, new.description, new.tags, new.order):
             facts.add("listing")
-        if old.sections != new.sections:
-            facts.add("text")
+        facts.add("text")
         if _page_links(before, path) != _page_links(after, path):
             facts.add("links")
     return frozenset(facts)

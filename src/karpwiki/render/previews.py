@@ -1,27 +1,35 @@
-"""Every page's sections → preview-data.js: what hovering a link to a page or section shows. Pure."""
+"""Every page's sections → preview-data.js: what hovering a link to a page or section shows. Pure.
+
+One page a line, as in search-data.js, so an edit build rewrites only the edited pages' lines.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..graph import WikiGraph, output_path
+from ..model import Page
 from ..text import clip
-from .data import data_script
+from .data import page_entry, paged_script
 from .markup import site_url
 
 PREVIEW_CHARACTERS = 280
+PREVIEW_DATA = "preview"
 
 
-def preview_data(graph: WikiGraph) -> dict[str, bytes]:
-    """{page URL: [title, opening paragraph, {section id: [heading, its opening]}]}."""
-    previews = {}
-    for path, page in graph.pages.items():
-        opening = next((section.opening for section in page.sections if section.opening), page.description)
-        previews[site_url("", output_path(path))] = [
-            page.title,
-            clip(opening, PREVIEW_CHARACTERS),
-            {
-                section.id: [section.heading, clip(section.opening or section.text, PREVIEW_CHARACTERS)]
-                for section in page.sections
-                if section.id
-            },
-        ]
-    return data_script("preview", "KW_PREVIEWS", previews)
+def preview_data(graph: WikiGraph, kept: Mapping[str, bytes]) -> dict[str, bytes]:
+    """{page URL: [title, opening paragraph, {section id: [heading, its opening]}]}; `kept` as
+    in search_data."""
+    entries = [kept[path] if path in kept else _entry(page) for path, page in sorted(graph.pages.items())]
+    return paged_script(PREVIEW_DATA, "KW_PREVIEWS", "{", entries, "}")
+
+
+def _entry(page: Page) -> bytes:
+    opening = next((section.opening for section in page.sections if section.opening), page.description)
+    sections = {
+        section.id: [section.heading, clip(section.opening or section.text, PREVIEW_CHARACTERS)]
+        for section in page.sections
+        if section.id
+    }
+    url = page_entry(site_url("", output_path(page.path)))
+    return url + b":" + page_entry([page.title, clip(opening, PREVIEW_CHARACTERS), sections])
