@@ -65,13 +65,22 @@ def inodes(out):
     return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
 
 
-def test_every_edit_gives_the_bytes_of_a_cold_build(wiki, tmp_path, monkeypatch):
+@pytest.mark.parametrize("saved", ["as a delta", "whole"])
+def test_every_edit_gives_the_bytes_of_a_cold_build(wiki, tmp_path, monkeypatch, saved):
+    """Each edit build starts from the state the last one saved: its base with the delta of
+    every edit since (the default for a few pages), or a base written whole each time."""
+    if saved == "whole":
+        monkeypatch.setattr(cache, "DELTA_PAGES", -1)  # even an edit of no page
+        monkeypatch.setattr(cache, "DELTA_SHARE", -1)
     out = tmp_path / "site"
     assert build(Config(wiki=wiki, out=out)).written
+    base = cache.state_path(Config(wiki=wiki, out=out), "build")
     for number, edit in enumerate(EDITS):
+        written_before = cache.read_state(base).base.token
         edit(wiki)
         report = build(Config(wiki=wiki, out=out))
         assert report.written, edit.__name__
+        assert (cache.read_state(base).base.token == written_before) == (saved == "as a delta"), edit.__name__
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"cold-cache-{number}"))
         cold = tmp_path / f"cold-{number}"
         assert build(Config(wiki=wiki, out=cold)).written

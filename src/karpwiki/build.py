@@ -40,13 +40,14 @@ def check(config: Config, changed_since: str | None = None, progress: Progress =
     state = cache.read_state(cache.state_path(config, "check")) if previous else None
     if state and state.settings == inputs.settings and state.digest == previous.digest:
         _, graph, _ = _graph_after_edits(config, inputs, state, bodies=False)
+        base = state.base
     else:
         with ShardedWiki(config.wiki, config.workers, bodies=False, progress=progress) as shards:
             graph = WikiGraph(shards.load())
+        base = None
     findings = _findings(graph, config, progress)
     _save(record_path, cache.Record(inputs.digest, len(graph.pages), findings, {}))
-    state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, without_text(graph.wiki, sections=False), graph.targets)
-    cache.save_state(cache.state_path(config, "check"), state)
+    _save_state(config, "check", inputs, graph, base)
     if change is not None:
         findings = caused_by_change(findings, graph, change, _old_link_targets(graph, change))
     return Report(len(graph.pages), findings)
@@ -71,7 +72,7 @@ def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> 
             return Report(len(graph.pages), findings)  # nothing written: the old site stays
         with staging_folder(config.wiki, config.out) as staging:
             outputs = shards.write_into(staging, graph, theme, config.base_url)
-            _publish(staging, config, inputs, graph, findings, outputs)
+            _publish(staging, config, inputs, graph, findings, outputs, None)
     return Report(len(graph.pages), findings, written=True)
 
 
@@ -99,7 +100,7 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
     with staging_folder(config.wiki, config.out) as staging:
         link_files(staging, config.out, kept)  # each the size it had: outputs_intact said so
         outputs = {**{path: previous.outputs[path] for path in kept}, **write_files(staging, site, config.wiki)}
-        _publish(staging, config, inputs, graph, findings, outputs)
+        _publish(staging, config, inputs, graph, findings, outputs, state.base)
     return Report(len(graph.pages), findings, written=True)
 
 
@@ -139,12 +140,18 @@ def _carried_over(before: WikiGraph, graph: WikiGraph, previous: cache.Record, s
 
 
 def _publish(staging: Path, config: Config, inputs: cache.Inputs, graph: WikiGraph, findings: list[Finding],
-             outputs: dict[str, int]) -> None:
+             outputs: dict[str, int], base: cache.StateBase | None) -> None:
     """Swap the staged site in, then keep what the next build of this folder can start from."""
     record = cache.Record(inputs.digest, len(graph.pages), findings, dict(sorted(outputs.items())))
     publish(staging, config.out, record.to_json())
+    _save_state(config, "build", inputs, graph, base)
+
+
+def _save_state(config: Config, purpose: str, inputs: cache.Inputs, graph: WikiGraph, base: cache.StateBase | None) -> None:
+    """Keep what the next run of `purpose` can start from: as a difference from `base`, the
+    state this run started from, when there is one."""
     state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, without_text(graph.wiki, sections=False), graph.targets)
-    cache.save_state(cache.state_path(config, "build"), state)
+    cache.save_state(cache.state_path(config, purpose), state, base)
 
 
 def _save(path: Path, record: cache.Record) -> None:

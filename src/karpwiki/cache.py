@@ -10,6 +10,7 @@ theme (a symlink that leads out counts by its target's name, never by its bytes)
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import json
@@ -18,7 +19,7 @@ import pickle
 import stat
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from . import __version__
 from .config import Config
 from .load import wiki_paths
 from .graph import Target
-from .model import Finding, Wiki
+from .model import Finding, Page, Wiki
 
 LIBRARIES = ("markdown-it-py", "jinja2", "pygments", "pyyaml", "mdurl", "markupsafe")
 PACKAGE = Path(__file__).resolve().parent
@@ -170,8 +171,35 @@ class BuildState:
     settings: str  # Inputs.settings of that build: any other value means a full build
     files: dict[str, str]  # Inputs.files of that build
     digest: str  # the digest in the run's record: the state is used only with that very record
-    wiki: Wiki  # its pages without HTML, source or published text
+    wiki: Wiki  # its pages without HTML, source, published text or sections
     targets: dict[str, tuple[Target, ...]]  # every page's links, resolved
+    base: StateBase | None = field(default=None, compare=False, repr=False)  # what it was read from
+
+
+@dataclass(frozen=True)
+class StateBase:
+    """A state as written whole, which later saves extend with their differences (_Delta): an
+    edit build then writes what it changed, not tens of megabytes."""
+
+    token: str  # names this base; a delta written against another base is not applied
+    pages: dict[str, Page]
+    targets: dict[str, tuple[Target, ...]]
+
+
+@dataclass(frozen=True)
+class _Delta:
+    base: str  # the StateBase.token it applies to
+    settings: str
+    files: dict[str, str]
+    digest: str
+    pages: dict[str, Page | None]  # pages that are not the base's, by path; None: no longer a page
+    targets: dict[str, tuple[Target, ...] | None]
+    wiki_files: frozenset[str]
+    findings: tuple[Finding, ...]
+
+
+# A delta may hold this many pages, or this share of the base's; beyond, the state is written whole.
+DELTA_PAGES, DELTA_SHARE = 100, 0.1
 
 
 def state_path(config: Config, purpose: str) -> Path:
@@ -180,12 +208,52 @@ def state_path(config: Config, purpose: str) -> Path:
 
 
 def read_state(path: Path) -> BuildState | None:
-    """None for a missing, damaged or foreign state: that only costs a full build."""
-    return _read_pickle(path, BuildState)
+    """The base with its delta applied; None for a missing, damaged or foreign base: that only
+    costs a full build (as does a delta that is missing: the base's digest is out of date)."""
+    stored = _read_pickle(path, tuple)
+    if stored is None or len(stored) != 2 or not isinstance(stored[1], BuildState):
+        return None
+    token, state = stored
+    base = StateBase(token, {page.path: page for page in state.wiki.pages}, state.targets)
+    delta = _read_pickle(_delta_path(path), _Delta)
+    if delta is None or delta.base != token:
+        return dataclasses.replace(state, base=base)
+    pages, targets = dict(base.pages), dict(base.targets)
+    for changes, merged in ((delta.pages, pages), (delta.targets, targets)):
+        for key, value in changes.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+    wiki = Wiki(tuple(pages[key] for key in sorted(pages)), delta.wiki_files, delta.findings)
+    return BuildState(delta.settings, delta.files, delta.digest, wiki, targets, base)
 
 
-def save_state(path: Path, state: BuildState) -> None:
-    _write_pickle(path, state)
+def save_state(path: Path, state: BuildState, base: StateBase | None) -> None:
+    """Keep `state` for the next run: as its difference from `base` (the state this run read),
+    or whole when there is none or the difference has grown too large."""
+    if base is not None:
+        now = {page.path: page for page in state.wiki.pages}
+        pages: dict[str, Page | None] = {key: page for key, page in now.items() if base.pages.get(key) is not page}
+        pages.update(dict.fromkeys(base.pages.keys() - now.keys()))
+        if len(pages) <= max(DELTA_PAGES, DELTA_SHARE * len(base.pages)):
+            targets: dict[str, tuple[Target, ...] | None] = {
+                key: value for key, value in state.targets.items()
+                if base.targets.get(key) is not value and base.targets.get(key) != value
+            }
+            targets.update(dict.fromkeys(base.targets.keys() - state.targets.keys()))
+            _write_pickle(_delta_path(path), _Delta(base.token, state.settings, state.files, state.digest, pages,
+                                                    targets, state.wiki.files, state.wiki.findings))
+            return
+    _write_pickle(path, (os.urandom(8).hex(), dataclasses.replace(state, base=None)))
+    try:
+        _delta_path(path).unlink(missing_ok=True)  # written against the base just replaced
+    except OSError:
+        pass
+
+
+def _delta_path(path: Path) -> Path:
+    return path.with_name(path.stem + "-delta.pickle")
 
 
 def _read_pickle(path: Path, kind: type):

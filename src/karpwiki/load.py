@@ -66,9 +66,16 @@ def load_paths(root: Path, paths: list[str], bodies: bool = True, progress: Prog
 
 def without_text(wiki: Wiki, sections: bool = True) -> Wiki:
     """The wiki without each page's HTML, source and published text (and, if told, sections):
-    what other processes and later runs need of it, at a fraction of the size."""
+    what other processes and later runs need of it, at a fraction of the size. A page that
+    has none is kept as it is, the same object (what cache.save_state compares)."""
     bare = {"body": "", "source": "", "published": ""} | ({} if sections else {"sections": ()})
-    return dataclasses.replace(wiki, pages=tuple(dataclasses.replace(page, **bare) for page in wiki.pages))
+
+    def stripped(page: Page) -> Page:
+        if page.body or page.source or page.published or (page.sections and not sections):
+            return dataclasses.replace(page, **bare)
+        return page
+
+    return dataclasses.replace(wiki, pages=tuple(stripped(page) for page in wiki.pages))
 
 
 def merge_wikis(parts: list[Wiki]) -> Wiki:
