@@ -245,11 +245,18 @@ def save_state(path: Path, state: BuildState, base: StateBase | None) -> None:
             _write_pickle(_delta_path(path), _Delta(base.token, state.settings, state.files, state.digest, pages,
                                                     targets, state.wiki.files, state.wiki.findings))
             return
-    _write_pickle(path, (os.urandom(8).hex(), dataclasses.replace(state, base=None)))
+    _write_pickle(path, (os.urandom(8).hex(), dataclasses.replace(state, targets=_interned(state.targets), base=None)))
     try:
         _delta_path(path).unlink(missing_ok=True)  # written against the base just replaced
     except OSError:
         pass
+
+
+def _interned(targets: dict[str, tuple[Target, ...]]) -> dict[str, tuple[Target, ...]]:
+    """The same targets with each equal one a single object, which pickle writes once: a
+    wiki's links name a third as many distinct targets, and the state loads that much faster."""
+    distinct: dict[Target, Target] = {}
+    return {path: tuple(distinct.setdefault(target, target) for target in found) for path, found in targets.items()}
 
 
 def _delta_path(path: Path) -> Path:

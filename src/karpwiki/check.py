@@ -21,9 +21,12 @@ def check_wiki(graph: WikiGraph, renames: Mapping[str, Rename] | None = None) ->
     `renames` (from git history) turns "does not exist" into "was renamed to".
     """
     findings = list(graph.wiki.findings)
+    anchors = {path: {heading.id for heading in page.headings} for path, page in graph.pages.items()}
     for page in graph.pages.values():
         for link, target in graph.links_with_targets(page):
-            if target.kind in FOUND or (target.kind == g.PAGE and not target.fragment):
+            if target.kind in FOUND or (
+                target.kind == g.PAGE and (not target.fragment or target.fragment in anchors[target.path])
+            ):
                 continue  # most links: nothing to judge, and judging costs a call each
             finding = _judge_link(graph, page, link, target, renames or {})
             if finding:

@@ -27,7 +27,7 @@ def paged_script(name: str, global_name: str, opening: str, entries: list[bytes]
     `closing`, one entry a line: an edit build keeps the lines of the pages it did not read
     again (see page_entries), instead of encoding tens of megabytes afresh."""
     head, tail = f"window.{global_name} = {opening}\n".encode(), f"{closing};\n".encode()
-    return {data_path(name): head + b",\n".join(entries) + b"\n" + tail if entries else head + tail}
+    return {data_path(name): b"".join((head, b",\n".join(entries), b"\n", tail)) if entries else head + tail}
 
 
 def page_entry(value: Any) -> bytes:
@@ -36,8 +36,10 @@ def page_entry(value: Any) -> bytes:
 
 
 def page_entries(script: bytes) -> list[bytes]:
-    """The entries of a paged script, in order; [] for a script with none."""
-    return [line.removesuffix(b",") for line in script.split(b"\n")[1:-2]]
+    """The entries of a paged script, in order; [] for a script with none. No entry holds a
+    newline, so ",\n" is only ever the separator."""
+    body = script[script.index(b"\n") + 1 : script.rindex(b"\n", 0, len(script) - 1)]
+    return body.split(b",\n") if body else []
 
 
 def data_path(name: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape
+from html import escape
 
 from ..graph import WikiGraph, output_path
 from ..model import Page
@@ -33,7 +33,7 @@ def sitemap_xml(graph: WikiGraph, base_url: str) -> dict[str, bytes]:
     if not base_url:
         return {}
     urls = "".join(
-        f"  <url><loc>{escape(site_url(base_url, output_path(path)))}</loc></url>\n" for path in sorted(graph.pages)
+        f"  <url><loc>{escape(site_url(base_url, output_path(path)), quote=False)}</loc></url>\n" for path in sorted(graph.pages)
     )
     return {"sitemap.xml": (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
