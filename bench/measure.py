@@ -6,8 +6,10 @@ when their parent ended (a pool's workers never joined), which it waits for here
 memory is the largest sum of resident sets over the whole process tree, walked in /proc
 every 50 ms, because a build that forks workers holds all of them at once while ru_maxrss
 names only the largest single process; the peak is never below that ru_maxrss, which also
-catches a spike between two samples. (Pages that forked workers share count once per
-process, so a forking build is charged more than it uses, never less.) The CPU time everything
+catches a spike between two samples. Pages that forked workers share count once per process
+in that sum, so a forking build is charged more than it uses, never less; the peak of the
+summed proportional set sizes (PSS, /proc/PID/smaps_rollup: a page shared by n processes
+counts 1/n in each) is what the tree really held. The CPU time everything
 else on the host used meanwhile (from /proc/stat, hypervisor steal included) tells a busy
 host from a slow build. Linux only: it reads /proc.
 """
@@ -38,6 +40,7 @@ class Measurement:
     elsewhere: float  # cores busy outside the tree, on average over the run (steal included)
     exit_code: int
     timed_out: bool = False  # stopped at the time limit: wall is the limit, not the tool's time
+    peak_pss: int = 0  # bytes, all processes of the tree together, shared pages split between them
 
     @property
     def speedup(self) -> float:
@@ -71,6 +74,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str], log: Path, timeo
         wall=wall,
         cpu=cpu,
         peak_rss=max(sampler.peak, *(each.ru_maxrss * 1024 for each in usages)),
+        peak_pss=sampler.peak_pss,
         elsewhere=max(0.0, (busy - cpu) / window),
         exit_code=process.returncode,
         timed_out=process.returncode == -signal.SIGKILL and wall >= timeout,
@@ -95,17 +99,20 @@ def reap_orphans() -> list:
 
 
 class TreeMemorySampler(threading.Thread):
-    """Keeps the largest total resident set seen over a process and all its descendants."""
+    """Keeps the largest total resident set, and proportional set, seen over a process and all
+    its descendants."""
 
     def __init__(self, root: int):
         super().__init__(daemon=True)
         self.root = root
-        self.peak = 0
+        self.peak = self.peak_pss = 0
         self._stopped = threading.Event()
 
     def run(self) -> None:
         while not self._stopped.is_set():
-            self.peak = max(self.peak, sum(resident_bytes(pid) for pid in process_tree(self.root)))
+            tree = process_tree(self.root)
+            self.peak = max(self.peak, sum(resident_bytes(pid) for pid in tree))
+            self.peak_pss = max(self.peak_pss, sum(proportional_bytes(pid) for pid in tree))
             self._stopped.wait(SAMPLE_SECONDS)
 
     def stop(self) -> None:
@@ -138,6 +145,17 @@ def resident_bytes(pid: int) -> int:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def proportional_bytes(pid: int) -> int:
+    """The process's PSS: its private pages, plus each shared page divided by its sharers."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
 
 
 def host_busy_seconds() -> float:
