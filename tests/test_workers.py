@@ -10,6 +10,7 @@ import pytest
 from conftest import FIXTURES, tree_bytes
 from karpwiki.build import build, check
 from karpwiki.config import Config
+from karpwiki import workers as workers_module
 from karpwiki.workers import PAGES_PER_WORKER, ShardedWiki, worker_count
 
 GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_corpus.py"
@@ -23,8 +24,10 @@ def generated(tmp_path_factory):
     return wiki
 
 
-@pytest.mark.parametrize("workers", [2, 3])
-def test_site_is_byte_identical_with_any_number_of_workers(generated, tmp_path, workers):
+@pytest.mark.parametrize("workers, chunk", [(2, workers_module.CHUNK_FILES), (3, 7)])
+def test_site_is_byte_identical_with_any_number_of_workers(generated, tmp_path, monkeypatch, workers, chunk):
+    """However many workers, and however many chunks each takes its share in."""
+    monkeypatch.setattr(workers_module, "CHUNK_FILES", chunk)
     clean = tmp_path / "clean"
     shutil.copytree(generated, clean)
     (clean / "broken.md").unlink()

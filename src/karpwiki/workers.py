@@ -14,6 +14,7 @@ same bytes, however many workers; one worker means no second process.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import os
 import tempfile
@@ -31,6 +32,7 @@ from .render import Theme, refuse_overwrites, render_site
 from .write import write_files
 
 PAGES_PER_WORKER = 100  # below this a second process costs more than it saves
+CHUNK_FILES = 500  # what a worker holds in full at once: its memory stays flat as the wiki grows
 Spilled = dict[str, tuple[int, int, int]]  # page path → offset, body bytes, published bytes
 
 
@@ -100,39 +102,54 @@ class ShardedWiki:
 
 
 def _load_share(root: Path, shard: list[str], spill: BinaryIO | None, bodies: bool, progress: Progress):
-    """A loader: read a share of the wiki; spill each page's HTML and published text."""
-    wiki = load_paths(root, shard, bodies, progress)
-    spilled: Spilled = {}
+    """A loader: read a share of the wiki a chunk at a time, spilling each chunk's HTML and
+    published text at once, so that it never holds more than a chunk of them."""
+    parts, spilled, offset = [], {}, 0
+    for start in range(0, len(shard), CHUNK_FILES):
+        wiki = load_paths(root, shard[start : start + CHUNK_FILES], bodies, progress)
+        if spill is not None:
+            for page in wiki.pages:
+                body, published = page.body.encode("utf-8"), page.published.encode("utf-8")
+                spill.write(body + published)
+                spilled[page.path] = (offset, len(body), len(published))
+                offset += len(body) + len(published)
+        parts.append(without_text(wiki))
     if spill is not None:
-        offset = 0
-        for page in wiki.pages:
-            body, published = page.body.encode("utf-8"), page.published.encode("utf-8")
-            spill.write(body + published)
-            spilled[page.path] = (offset, len(body), len(published))
-            offset += len(body) + len(published)
         spill.flush()
-    return without_text(wiki), spilled
+    return merge_wikis(parts), spilled
 
 
 def _write_share(
     graph: WikiGraph, theme: Theme, base_url: str, root: Path, staging: Path, spill: BinaryIO, spilled: Spilled,
     progress: Progress,
 ):
-    """A renderer: its pages' HTML back from the spill into the inherited graph, then written."""
-    descriptor = spill.fileno()
-    for path, (offset, body_size, published_size) in spilled.items():
-        data = os.pread(descriptor, body_size + published_size, offset)
-        graph.pages[path] = dataclasses.replace(
-            graph.pages[path], body=data[:body_size].decode("utf-8"), published=data[body_size:].decode("utf-8")
-        )
-    site = render_site(graph, theme, base_url, pages=set(spilled), shared=False, progress=progress)
-    return write_files(staging, Site(site.files, ()), root), site.copies
+    """A renderer: a chunk of its pages at a time, their HTML back from the spill into the
+    inherited graph, rendered, written, and dropped again."""
+    descriptor, sizes, copies = spill.fileno(), {}, set()
+    paths = list(spilled)
+    for start in range(0, len(paths), CHUNK_FILES):
+        chunk = paths[start : start + CHUNK_FILES]
+        bare = {path: graph.pages[path] for path in chunk}
+        for path in chunk:
+            offset, body_size, published_size = spilled[path]
+            data = os.pread(descriptor, body_size + published_size, offset)
+            graph.pages[path] = dataclasses.replace(
+                bare[path], body=data[:body_size].decode("utf-8"), published=data[body_size:].decode("utf-8")
+            )
+        site = render_site(graph, theme, base_url, pages=set(chunk), shared=False, progress=progress)
+        sizes.update(write_files(staging, Site(site.files, ()), root))
+        copies.update(site.copies)
+        graph.pages.update(bare)
+    return sizes, sorted(copies)
 
 
 class _Started:
     """Forked processes, one per job, each sending back function(*job) once."""
 
     def __init__(self, function, jobs: list[tuple]):
+        # Every object so far out of the collector's reach: a child's collections would touch
+        # them all, and each page of memory they touch is copied into the child.
+        gc.freeze()
         context = multiprocessing.get_context("fork")
         self.running = []
         for job in jobs:
