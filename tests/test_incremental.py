@@ -11,6 +11,7 @@ from karpwiki import cache
 from karpwiki import load as load_module
 from karpwiki.build import build, check
 from karpwiki.config import Config
+from karpwiki.graph import WikiGraph
 from karpwiki.write import MARKER
 
 HUB = "# Hub\n\nRead in this order:\n\n1. [Alpha](a.md)\n2. [Beta](b.md)\n3. [Gamma](g.md)\n"
@@ -149,10 +150,28 @@ def break_links(wiki):
     (wiki / "g.md").write_text("# Gamma\n\nGamma cites [beta](b.md#nowhere) and [gone](gone.md).\n")
 
 
+def rename_heading(wiki):
+    """b.md, unchanged, links to a.md#details: that link breaks."""
+    (wiki / "a.md").write_text(PAGES["a.md"].replace("## Details", "## Particulars"))
+
+
+def edit_text_again(wiki):
+    """Neither b's nor g's broken links are touched: their findings must stay."""
+    (wiki / "a.md").write_text(PAGES["a.md"].replace("## Details", "## Particulars") + "\nMore words.\n")
+
+
+def restore_heading(wiki):
+    (wiki / "a.md").write_text(PAGES["a.md"])
+
+
+CHECK_EDITS = [*EDITS, break_links, rename_heading, edit_text_again, restore_heading]
+
+
 def test_a_check_after_edits_finds_what_a_fresh_check_finds(wiki, tmp_path, monkeypatch):
     config = Config(wiki=wiki)
     check(config)
-    for number, edit in enumerate([*EDITS, break_links]):
+    seen = set()
+    for number, edit in enumerate(CHECK_EDITS):
         edit(wiki)
         again = check(config)
         assert not again.unchanged
@@ -160,7 +179,22 @@ def test_a_check_after_edits_finds_what_a_fresh_check_finds(wiki, tmp_path, monk
         fresh = check(config)
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
         assert (again.pages, again.findings) == (fresh.pages, fresh.findings), edit.__name__
-    assert {f.rule for f in again.findings} == {"missing-anchor", "missing-page"}
+        seen |= {(f.file, f.rule) for f in again.findings}
+    assert {("b.md", "missing-anchor"), ("g.md", "missing-anchor"), ("g.md", "missing-page")} <= seen
+    assert {(f.file, f.rule) for f in again.findings} == {("g.md", "missing-anchor"), ("g.md", "missing-page")}
+
+
+def test_a_check_after_a_text_edit_judges_the_page_and_those_linking_to_it(wiki, monkeypatch):
+    config = Config(wiki=wiki)
+    break_links(wiki)
+    first = check(config)
+    judged = []
+    real = WikiGraph.links_with_targets
+    monkeypatch.setattr(WikiGraph, "links_with_targets", lambda self, page: judged.append(page.path) or real(self, page))
+    edit_text(wiki)
+    again = check(config)
+    assert sorted(judged) == ["a.md", "b.md", "index.md"]  # a and the pages linking to it; not g.md
+    assert again.findings == first.findings
 
 
 def test_a_check_after_an_edit_reads_only_the_changed_file(wiki, monkeypatch):

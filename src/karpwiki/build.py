@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache, history
-from .check import caused_by_change, check_wiki
+from .check import Earlier, caused_by_change, check_wiki, pages_to_judge
 from .config import Config
 from .graph import FILE, WikiGraph, output_path
 from .load import load_paths, parse_page, reload_wiki, without_text
@@ -39,13 +39,14 @@ def check(config: Config, changed_since: str | None = None, progress: Progress =
         return Report(previous.pages, previous.findings, unchanged=True)
     state = cache.read_state(cache.state_path(config, "check")) if previous else None
     if state and state.settings == inputs.settings and state.digest == previous.digest:
-        _, graph, _ = _graph_after_edits(config, inputs, state, bodies=False)
+        before, graph, changed = _graph_after_edits(config, inputs, state, bodies=False)
+        findings = _findings(graph, config, progress, _earlier(before, graph, changed, previous))
         base = state.base
     else:
         with ShardedWiki(config.wiki, config.workers, bodies=False, progress=progress) as shards:
             graph = WikiGraph(shards.load())
+        findings = _findings(graph, config, progress)
         base = None
-    findings = _findings(graph, config, progress)
     _save(record_path, cache.Record(inputs.digest, len(graph.pages), findings, {}))
     _save_state(config, "check", inputs, graph, base)
     if change is not None:
@@ -82,7 +83,7 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
     changed since, render the pages whose HTML shows them (render.affected_pages), and carry
     every other file of the site over as it is. None when the old site cannot serve."""
     before, graph, changed = _graph_after_edits(config, inputs, state, bodies=True)
-    findings = _findings(graph, config, progress)
+    findings = _findings(graph, config, progress, _earlier(before, graph, changed, previous))
     if blocks(findings, strict):
         return Report(len(graph.pages), findings)
     pages = affected_pages(before, graph, changed)
@@ -163,14 +164,22 @@ def _save(path: Path, record: cache.Record) -> None:
         pass
 
 
-def _findings(graph: WikiGraph, config: Config, progress: Progress) -> list[Finding]:
-    """Check the graph; only when a page is missing, ask git history where it went."""
-    progress.stage("checking links", sum(len(page.links) for page in graph.pages.values()))
-    findings = check_wiki(graph)
-    if any(f.rule == "missing-page" for f in findings):
-        findings = check_wiki(graph, history.renames(config.wiki))
+def _findings(graph: WikiGraph, config: Config, progress: Progress, earlier: Earlier | None = None) -> list[Finding]:
+    """Check the graph; only when a link newly judged finds a page missing, ask git history
+    where it went (the findings taken from `earlier` have asked already)."""
+    judged = graph.pages.keys() if earlier is None else pages_to_judge(graph, earlier.changed)
+    progress.stage("checking links", sum(len(graph.pages[path].links) for path in judged))
+    findings = check_wiki(graph, earlier=earlier)
+    if any(f.rule == "missing-page" and f.file in judged for f in findings):
+        findings = check_wiki(graph, history.renames(config.wiki), earlier)
     progress.finish()
     return findings
+
+
+def _earlier(before: WikiGraph, graph: WikiGraph, changed: set[str], previous: cache.Record) -> Earlier | None:
+    """What the checker may take from the last run: its findings, while the wiki's files and
+    pages are the same (an edit, not an addition, removal or rename)."""
+    return Earlier(previous.findings, frozenset(changed)) if graph.resolves_like(before) else None
 
 
 def _old_link_targets(graph: WikiGraph, change: Change) -> set[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from urllib.parse import unquote
 from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import unquote
 
 from . import graph as g
 from .graph import WikiGraph, output_path, relative_url
@@ -13,27 +14,58 @@ from .model import ERROR, WARNING, Change, Finding, Link, Page, Rename
 
 HUB = "index.md"
 FOUND = (g.FILE, g.EXTERNAL)  # targets that always pass
+# What _judge_link finds: a page's link findings depend on nothing but its links, the files of
+# the wiki, and the headings of the pages it links to.
+LINK_RULES = frozenset({"unsafe-url", "empty-link", "absolute-link", "outside-wiki", "case-mismatch", "missing-page", "missing-anchor"})
 
 
-def check_wiki(graph: WikiGraph, renames: Mapping[str, Rename] | None = None) -> list[Finding]:
+@dataclass(frozen=True)
+class Earlier:
+    """The findings of the last check, and the paths changed since, when the wiki still has the
+    same files and pages (WikiGraph.resolves_like): then only the changed pages, and the pages
+    linking to a changed path, can find anything new in their links."""
+
+    findings: list[Finding]
+    changed: frozenset[str]
+
+
+def check_wiki(graph: WikiGraph, renames: Mapping[str, Rename] | None = None, earlier: Earlier | None = None) -> list[Finding]:
     """All findings of the wiki, load problems included, sorted by file, line and column.
 
-    `renames` (from git history) turns "does not exist" into "was renamed to".
+    `renames` (from git history) turns "does not exist" into "was renamed to". With `earlier`,
+    the link findings of the pages an edit cannot affect are taken from the last check.
     """
     findings = list(graph.wiki.findings)
-    anchors = {path: {heading.id for heading in page.headings} for path, page in graph.pages.items()}
-    for page in graph.pages.values():
+    judged = graph.pages.keys() if earlier is None else pages_to_judge(graph, earlier.changed)
+    if earlier is not None:
+        findings.extend(f for f in earlier.findings if f.rule in LINK_RULES and f.file not in judged)
+    anchors: dict[str, set[str]] = {}
+    for path in judged:
+        page = graph.pages[path]
         for link, target in graph.links_with_targets(page):
-            if target.kind in FOUND or (
-                target.kind == g.PAGE and (not target.fragment or target.fragment in anchors[target.path])
-            ):
+            if target.kind in FOUND:
                 continue  # most links: nothing to judge, and judging costs a call each
+            if target.kind == g.PAGE:
+                ids = anchors.get(target.path)
+                if ids is None:
+                    ids = anchors[target.path] = {heading.id for heading in graph.pages[target.path].headings}
+                if not target.fragment or target.fragment in ids:
+                    continue
             finding = _judge_link(graph, page, link, target, renames or {})
             if finding:
                 findings.append(finding)
     findings.extend(_orphans(graph))
     findings.extend(_clashing_files(graph))
     return sorted(set(findings))
+
+
+def pages_to_judge(graph: WikiGraph, changed: frozenset[str]) -> set[str]:
+    """The pages whose links may judge differently after `changed` paths were edited: those
+    pages, and every page that links to one of them (its headings may have changed)."""
+    judged = {path for path in changed if path in graph.pages}
+    for path in changed:
+        judged |= graph.incoming.get(path, frozenset())
+    return judged
 
 
 def caused_by_change(findings: list[Finding], graph: WikiGraph, change: Change, old_targets: set[str]) -> list[Finding]:
@@ -100,8 +132,8 @@ def _judge_link(
 def _orphans(graph: WikiGraph) -> list[Finding]:
     return [
         Finding(path, 1, 1, WARNING, "orphan-page", "no other page links here")
-        for path, sources in graph.backlinks.items()
-        if not sources and path != HUB
+        for path in graph.pages
+        if path != HUB and not graph.incoming.get(path)
     ]
 
 

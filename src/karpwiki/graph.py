@@ -70,15 +70,19 @@ class WikiGraph:
 
     def __init__(self, wiki: Wiki, previous: WikiGraph | None = None):
         self.wiki = wiki
-        # Links resolve against the set of files: while it is unchanged, an unchanged page's
-        # targets can be taken from the previous graph (the preview server's edits).
-        self._reusable = previous if previous is not None and previous.wiki.files == wiki.files else None
         self.pages: dict[str, Page] = {page.path: page for page in wiki.pages}
+        # An unchanged page's targets can be taken from a previous graph that resolves alike.
+        self._reusable = previous if previous is not None and self.resolves_like(previous) else None
         self._by_lower: dict[str, list[str]] = defaultdict(list)
         self._by_name: dict[str, list[str]] = defaultdict(list)
         for path in sorted(wiki.files):
             self._by_lower[path.lower()].append(path)
             self._by_name[posixpath.basename(path)].append(path)
+
+    def resolves_like(self, other: WikiGraph) -> bool:
+        """Links resolve against the wiki's files and which of them are pages: while both are
+        the same, every unchanged page's links go where they went in `other`."""
+        return other.wiki.files == self.wiki.files and other.pages.keys() == self.pages.keys()
 
     def resolve(self, page: Page, href: str) -> Target:
         """Where a link written on `page` goes, judged against the files of the wiki."""

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..check import check_wiki
+from ..check import Earlier, check_wiki
 from ..config import Config
 from ..errors import KarpwikiError
 from ..formats import format_findings
@@ -45,6 +45,7 @@ class Preview:
         self.wiki: Wiki | None = None
         self.written: WikiGraph | None = None  # the graph whose pages are on disk
         self.graph: WikiGraph | None = None  # the latest graph, whose resolved links an edit reuses
+        self.findings: list[Finding] = []  # the latest graph's, which an edit's check starts from
         self.pending: set[str] = set()  # changed since the pages on disk were written
         self.on_disk: dict[str, int] = {}  # output path → hash of the bytes written there
         self.shared_stale = False  # pages were rewritten but the shared data files not yet
@@ -60,7 +61,7 @@ class Preview:
                 return self._announce([], [], str(error))
             self.wiki = self.wiki or load_wiki(self.config.wiki)
             graph = self.graph = WikiGraph(self.wiki)
-            findings = check_wiki(graph)
+            findings = self.findings = check_wiki(graph)
             # The very first build renders even with errors, so there is a page to show them on.
             if self.written is not None and _has_errors(findings):
                 return self._announce([], findings, "")
@@ -74,8 +75,13 @@ class Preview:
             self.wiki = reload_wiki(previous, self.config.wiki, changed)
             if _same_content(previous, self.wiki, changed) and not self.state.problem:
                 return ""  # an editor's save that changed nothing
-            graph = self.graph = WikiGraph(self.wiki, previous=self.graph)
-            findings = check_wiki(graph)
+            before, graph = self.graph, WikiGraph(self.wiki, previous=self.graph)
+            earlier = None
+            if before is not None and graph.resolves_like(before):
+                edited = frozenset(path for path, page in graph.pages.items() if before.pages[path] is not page)
+                earlier = Earlier(self.findings, edited)
+            self.graph, findings = graph, check_wiki(graph, earlier=earlier)
+            self.findings = findings
             self.pending |= changed
             if _has_errors(findings):
                 return self._announce([], findings, "")
