@@ -52,7 +52,11 @@ class Build:
         self.home.mkdir(parents=True)
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "XDG_CACHE_HOME": str(self.home / "cache")}
+        """Each tool as its users run it: Python keeps compiled bytecode, whatever the shell
+        that started the bench says (PYTHONDONTWRITEBYTECODE would recompile every module of
+        an editable install on every run)."""
+        inherited = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+        return {**inherited, "XDG_CACHE_HOME": str(self.home / "cache")}
 
     def missing_pages(self, wiki: Path) -> list[str]:
         """The wiki's pages with no HTML in the output: neither x.html nor x/index.html."""

@@ -65,9 +65,33 @@ def test_unsafe_scheme_sees_through_case_spacing_and_entities(href, scheme):
 
 
 def test_backlinks_exclude_self_links(wiki_graph):
-    assert wiki_graph.backlinks["attention.md"] == ("index.md", "repos/nanoGPT.md")
-    assert wiki_graph.backlinks["index.md"] == ()
+    assert wiki_graph.backlinks("attention.md") == ("index.md", "repos/nanoGPT.md")
+    assert wiki_graph.backlinks("index.md") == ()
 
 
 def test_output_path():
     assert [output_path(p) for p in ("index.md", "repos/x.md", "img/a.png")] == ["index.html", "repos/x.html", "img/a.png"]
+
+
+def test_incoming_after_edits_equals_incoming_worked_out_afresh(make_wiki):
+    """A graph made from a previous one takes its incoming links and goes through the edited
+    pages' links alone: links added, dropped, kept, to a missing page, to a file."""
+    from karpwiki.load import reload_wiki
+
+    root = make_wiki({
+        "index.md": "[a](a.md) [b](b.md)",
+        "a.md": "[b](b.md) [c](c.md) [img](d.png)",
+        "b.md": "[a](a.md)",
+        "c.md": "# C\n",
+        "d.png": b"png",
+    })
+    before = WikiGraph(load_wiki(root))
+    assert before.incoming["c.md"] == {"a.md"}
+    (root / "a.md").write_text("[b](b.md) [index](index.md) [gone](gone.md) [b again](b.md#x)")
+    (root / "b.md").write_text("no links now")
+    wiki = reload_wiki(before.wiki, root, {"a.md", "b.md"})
+    after = WikiGraph(wiki, previous=before)
+    assert after._reusable is before  # the incremental path is the one under test
+    assert after.incoming == WikiGraph(wiki).incoming
+    assert "c.md" not in after.incoming and after.incoming["gone.md"] == {"a.md"}
+    assert after.backlinks("a.md") == ("index.md",)

@@ -72,7 +72,7 @@ def test_paged_data_keeps_one_page_a_line_so_an_edit_build_can_keep_the_others(m
     graph = WikiGraph(load_wiki(make_wiki(WIKI)))
     path = f"static/{name}-data.js"
     script = render_site(graph, theme).files[path]
-    entries = page_entries(script)
+    entries = [bytes(entry) for entry in page_entries(script)]  # views of the script's bytes
     assert len(entries) == len(graph.pages) and all(b"\n" not in entry for entry in entries)
     kept = dict(zip(sorted(graph.pages), entries))
     assert render_site(graph, theme, kept={path: kept}).files[path] == script

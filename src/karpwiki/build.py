@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +38,8 @@ def check(config: Config, changed_since: str | None = None, progress: Progress =
     previous = cache.read_record(record_path)
     if previous and previous.digest == inputs.digest and change is None:
         return Report(previous.pages, previous.findings, unchanged=True)
-    state = cache.read_state(cache.state_path(config, "check")) if previous else None
-    if state and state.settings == inputs.settings and state.digest == previous.digest:
+    state = cache.read_state(cache.state_path(config, "check"), inputs.settings) if previous else None
+    if state and state.digest == previous.digest:
         before, graph, changed = _graph_after_edits(config, inputs, state, bodies=False)
         findings = _findings(graph, config, progress, _earlier(before, graph, changed, previous))
         base = state.base
@@ -61,8 +62,8 @@ def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> 
     intact = previous is not None and cache.outputs_intact(config.out, previous)
     if intact and previous.digest == inputs.digest and not blocks(previous.findings, strict):
         return Report(previous.pages, previous.findings, unchanged=True)
-    state = cache.read_state(cache.state_path(config, "build")) if intact else None
-    if state and state.settings == inputs.settings and state.digest == previous.digest:
+    state = cache.read_state(cache.state_path(config, "build"), inputs.settings) if intact else None
+    if state and state.digest == previous.digest:
         report = _build_changes(config, strict, progress, theme, inputs, previous, state)
         if report:
             return report
@@ -98,7 +99,7 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
     if kept is None:
         return None
     progress.say(f"changed files: {len(changed)}; pages rendered again: {len(pages)} of {len(graph.pages)}")
-    with staging_folder(config.wiki, config.out) as staging:
+    with staging_folder(config.wiki, config.out, reuse=True) as staging:
         link_files(staging, config.out, kept)  # each the size it had: outputs_intact said so
         outputs = {**{path: previous.outputs[path] for path in kept}, **write_files(staging, site, config.wiki)}
         _publish(staging, config, inputs, graph, findings, outputs, state.base)
@@ -111,7 +112,7 @@ def _graph_after_edits(config: Config, inputs: cache.Inputs, state: cache.BuildS
     are read again), and those files."""
     changed = {path for path in inputs.files.keys() | state.files.keys() if inputs.files.get(path) != state.files.get(path)}
     before = WikiGraph(state.wiki)
-    before.targets = state.targets  # as the last run resolved them
+    before.targets, before.incoming = state.targets, state.incoming  # as the last run resolved them
     return before, WikiGraph(reload_wiki(state.wiki, config.wiki, changed, bodies), previous=before), changed
 
 
@@ -121,8 +122,9 @@ def _kept_entries(out: Path, before: WikiGraph, changed: set[str]) -> dict[str, 
     order, kept = sorted(before.pages), {}
     for path in PAGED_DATA:
         try:
-            entries = page_entries((out / path).read_bytes())
-        except OSError:
+            with open(out / path, "rb") as stream:  # mapped, not read: the entries are views of it
+                entries = page_entries(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
+        except (OSError, ValueError):  # ValueError: an empty file, which holds no entries
             return None
         if len(entries) != len(order):
             return None
@@ -151,7 +153,8 @@ def _publish(staging: Path, config: Config, inputs: cache.Inputs, graph: WikiGra
 def _save_state(config: Config, purpose: str, inputs: cache.Inputs, graph: WikiGraph, base: cache.StateBase | None) -> None:
     """Keep what the next run of `purpose` can start from: as a difference from `base`, the
     state this run started from, when there is one."""
-    state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, without_text(graph.wiki, sections=False), graph.targets)
+    state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, without_text(graph.wiki, sections=False),
+                             graph.targets, graph.incoming)
     cache.save_state(cache.state_path(config, purpose), state, base)
 
 

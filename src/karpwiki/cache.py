@@ -42,10 +42,12 @@ class Record:
     outputs: dict[str, int]  # output path → size in bytes, to notice a site edited by hand
 
     def to_json(self) -> str:
+        """Compact: an indented dump runs in pure Python, and a site's outputs number tens of
+        thousands; with no indent the C encoder writes it (a tenth of the time)."""
         return json.dumps({
             "digest": self.digest, "pages": self.pages,
             "findings": [f.__dict__ for f in self.findings], "outputs": self.outputs,
-        }, indent=1, sort_keys=True) + "\n"
+        }, sort_keys=True, separators=(",", ":")) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Record | None:
@@ -173,6 +175,7 @@ class BuildState:
     digest: str  # the digest in the run's record: the state is used only with that very record
     wiki: Wiki  # its pages without HTML, source, published text or sections
     targets: dict[str, tuple[Target, ...]]  # every page's links, resolved
+    incoming: dict[str, frozenset[str]]  # WikiGraph.incoming: what an edit's graph starts from
     base: StateBase | None = field(default=None, compare=False, repr=False)  # what it was read from
 
 
@@ -184,16 +187,78 @@ class StateBase:
     token: str  # names this base; a delta written against another base is not applied
     pages: dict[str, Page]
     targets: dict[str, tuple[Target, ...]]
+    incoming: dict[str, frozenset[str]]
+
+
+class StoredPage(Page):
+    """A page read back from a state. Its headings, links, link sentences and ordered lists
+    stay pickled until first asked for: an edit build of a large wiki asks for those of a
+    few pages, and unpickling a hundred thousand links would cost more than the build."""
+
+    @property
+    def headings(self):
+        return self._unpacked()[0]
+
+    @property
+    def links(self):
+        return self._unpacked()[1]
+
+    @property
+    def link_contexts(self):
+        return self._unpacked()[2]
+
+    @property
+    def ordered_lists(self):
+        return self._unpacked()[3]
+
+    def _unpacked(self) -> tuple:
+        fields = self.__dict__
+        if "_lazy" not in fields:
+            fields["_lazy"] = pickle.loads(fields["_packed"])
+        return fields["_lazy"]
+
+
+_EAGER, _LAZY = ("path", "title", "description", "tags", "order"), ("headings", "links", "link_contexts", "ordered_lists")
+_StoredForm = tuple  # the _EAGER fields, then the pickled _LAZY ones
+
+
+def _stored_form(page: Page) -> _StoredForm:
+    if isinstance(page, StoredPage):
+        packed = page.__dict__["_packed"]  # pages do not change: still what was read
+    else:
+        packed = pickle.dumps(tuple(getattr(page, name) for name in _LAZY), protocol=pickle.HIGHEST_PROTOCOL)
+    return (*(getattr(page, name) for name in _EAGER), packed)
+
+
+def _stored_page(form: _StoredForm) -> StoredPage:
+    page = object.__new__(StoredPage)  # frozen: its fields go straight into its __dict__
+    page.__dict__.update(zip(_EAGER, form))
+    page.__dict__["_packed"] = form[-1]
+    return page
+
+
+@dataclass(frozen=True)
+class _Base:
+    token: str
+    settings: str
+    files: dict[str, str]
+    digest: str
+    pages: list[_StoredForm]  # in path order
+    targets: dict[str, tuple[Target, ...]]
+    incoming: dict[str, frozenset[str]]
+    wiki_files: frozenset[str]
+    findings: tuple[Finding, ...]
 
 
 @dataclass(frozen=True)
 class _Delta:
-    base: str  # the StateBase.token it applies to
+    base: str  # the _Base.token it applies to
     settings: str
     files: dict[str, str]
     digest: str
-    pages: dict[str, Page | None]  # pages that are not the base's, by path; None: no longer a page
-    targets: dict[str, tuple[Target, ...] | None]
+    pages: dict[str, _StoredForm | None]  # pages that are not the base's, by path; None: no longer a page
+    targets: dict[str, tuple[Target, ...] | None]  # like pages
+    incoming: dict[str, frozenset[str] | None]
     wiki_files: frozenset[str]
     findings: tuple[Finding, ...]
 
@@ -207,26 +272,24 @@ def state_path(config: Config, purpose: str) -> Path:
     return _cache_folder() / f"{purpose}-{_name_of(config.out if purpose == 'build' else config.wiki)}.pickle"
 
 
-def read_state(path: Path) -> BuildState | None:
-    """The base with its delta applied; None for a missing, damaged or foreign base: that only
-    costs a full build (as does a delta that is missing: the base's digest is out of date)."""
-    stored = _read_pickle(path, tuple)
-    if stored is None or len(stored) != 2 or not isinstance(stored[1], BuildState):
+def read_state(path: Path, settings: str) -> BuildState | None:
+    """The base with its delta applied; None for a missing, damaged or foreign base, or one
+    saved with other settings: that only costs a full build (as does a missing delta: the
+    base's digest is then out of date). The settings are looked at first: they cover
+    karpwiki's code, and a state pickled by other code may lack fields or mean other things."""
+    stored = _read_pickle(path, _Base)
+    if stored is None or getattr(stored, "settings", None) != settings:
         return None
-    token, state = stored
-    base = StateBase(token, {page.path: page for page in state.wiki.pages}, state.targets)
+    pages = {form[0]: _stored_page(form) for form in stored.pages}
+    base = StateBase(stored.token, pages, stored.targets, stored.incoming)
     delta = _read_pickle(_delta_path(path), _Delta)
-    if delta is None or delta.base != token:
-        return dataclasses.replace(state, base=base)
-    pages, targets = dict(base.pages), dict(base.targets)
-    for changes, merged in ((delta.pages, pages), (delta.targets, targets)):
-        for key, value in changes.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = value
+    if delta is None or getattr(delta, "settings", None) != settings or delta.base != stored.token:
+        wiki = Wiki(tuple(pages.values()), stored.wiki_files, stored.findings)
+        return BuildState(stored.settings, stored.files, stored.digest, wiki, stored.targets, stored.incoming, base)
+    pages = _merged(pages, {key: None if form is None else _stored_page(form) for key, form in delta.pages.items()})
     wiki = Wiki(tuple(pages[key] for key in sorted(pages)), delta.wiki_files, delta.findings)
-    return BuildState(delta.settings, delta.files, delta.digest, wiki, targets, base)
+    return BuildState(delta.settings, delta.files, delta.digest, wiki, _merged(stored.targets, delta.targets),
+                      _merged(stored.incoming, delta.incoming), base)
 
 
 def save_state(path: Path, state: BuildState, base: StateBase | None) -> None:
@@ -234,22 +297,41 @@ def save_state(path: Path, state: BuildState, base: StateBase | None) -> None:
     or whole when there is none or the difference has grown too large."""
     if base is not None:
         now = {page.path: page for page in state.wiki.pages}
-        pages: dict[str, Page | None] = {key: page for key, page in now.items() if base.pages.get(key) is not page}
+        pages: dict[str, _StoredForm | None] = {
+            key: _stored_form(page) for key, page in now.items() if base.pages.get(key) is not page
+        }
         pages.update(dict.fromkeys(base.pages.keys() - now.keys()))
         if len(pages) <= max(DELTA_PAGES, DELTA_SHARE * len(base.pages)):
-            targets: dict[str, tuple[Target, ...] | None] = {
-                key: value for key, value in state.targets.items()
-                if base.targets.get(key) is not value and base.targets.get(key) != value
-            }
-            targets.update(dict.fromkeys(base.targets.keys() - state.targets.keys()))
-            _write_pickle(_delta_path(path), _Delta(base.token, state.settings, state.files, state.digest, pages,
-                                                    targets, state.wiki.files, state.wiki.findings))
+            delta = _Delta(base.token, state.settings, state.files, state.digest, pages,
+                           _changes(base.targets, state.targets), _changes(base.incoming, state.incoming),
+                           state.wiki.files, state.wiki.findings)
+            _write_pickle(_delta_path(path), delta)
             return
-    _write_pickle(path, (os.urandom(8).hex(), dataclasses.replace(state, targets=_interned(state.targets), base=None)))
+    forms = [_stored_form(page) for page in sorted(state.wiki.pages, key=lambda page: page.path)]
+    _write_pickle(path, _Base(os.urandom(8).hex(), state.settings, state.files, state.digest, forms,
+                              _interned(state.targets), state.incoming, state.wiki.files, state.wiki.findings))
     try:
         _delta_path(path).unlink(missing_ok=True)  # written against the base just replaced
     except OSError:
         pass
+
+
+def _changes(base: dict, now: dict) -> dict:
+    """The entries of `now` that differ from `base`'s (None: gone). Most are the very objects
+    the base holds, which spares comparing them."""
+    changes = {key: value for key, value in now.items() if base.get(key) is not value and base.get(key) != value}
+    changes.update(dict.fromkeys(base.keys() - now.keys()))
+    return changes
+
+
+def _merged(base: dict, changes: dict) -> dict:
+    merged = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _interned(targets: dict[str, tuple[Target, ...]]) -> dict[str, tuple[Target, ...]]:

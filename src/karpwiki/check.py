@@ -46,10 +46,12 @@ def check_wiki(graph: WikiGraph, renames: Mapping[str, Rename] | None = None, ea
             if target.kind in FOUND:
                 continue  # most links: nothing to judge, and judging costs a call each
             if target.kind == g.PAGE:
+                if not target.fragment:
+                    continue
                 ids = anchors.get(target.path)
                 if ids is None:
                     ids = anchors[target.path] = {heading.id for heading in graph.pages[target.path].headings}
-                if not target.fragment or target.fragment in ids:
+                if target.fragment in ids:
                     continue
             finding = _judge_link(graph, page, link, target, renames or {})
             if finding:

@@ -73,11 +73,21 @@ class WikiGraph:
         self.pages: dict[str, Page] = {page.path: page for page in wiki.pages}
         # An unchanged page's targets can be taken from a previous graph that resolves alike.
         self._reusable = previous if previous is not None and self.resolves_like(previous) else None
-        self._by_lower: dict[str, list[str]] = defaultdict(list)
-        self._by_name: dict[str, list[str]] = defaultdict(list)
-        for path in sorted(wiki.files):
-            self._by_lower[path.lower()].append(path)
-            self._by_name[posixpath.basename(path)].append(path)
+
+    @cached_property
+    def _by_lower(self) -> dict[str, list[str]]:
+        """The files by lower-case path: only links to no file need them (CASE, MISSING)."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for path in sorted(self.wiki.files):
+            found[path.lower()].append(path)
+        return found
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = defaultdict(list)
+        for path in sorted(self.wiki.files):
+            found[posixpath.basename(path)].append(path)
+        return found
 
     def resolves_like(self, other: WikiGraph) -> bool:
         """Links resolve against the wiki's files and which of them are pages: while both are
@@ -132,18 +142,35 @@ class WikiGraph:
 
     @cached_property
     def incoming(self) -> dict[str, frozenset[str]]:
-        """For every path any link names (existing or not), the other pages naming it."""
+        """For every path any link names (existing or not), the other pages naming it. From a
+        previous graph that has worked its out, only the edited pages' links are gone through."""
+        reuse = self._reusable
+        if reuse is not None and "incoming" in reuse.__dict__:
+            return self._incoming_after_edits(reuse)
         sources: dict[str, set[str]] = defaultdict(set)
         for path, targets in self.targets.items():
-            for target in targets:
-                if target.path and target.path != path:
-                    sources[target.path].add(path)
+            for name in {target.path for target in targets}:  # a page names the same path many times
+                if name and name != path:
+                    sources[name].add(path)
         return {path: frozenset(names) for path, names in sources.items()}
 
-    @cached_property
-    def backlinks(self) -> dict[str, tuple[str, ...]]:
-        """For each page, the other pages that link to it, sorted by path."""
-        return {path: tuple(sorted(self.incoming.get(path, ()))) for path in self.pages}
+    def _incoming_after_edits(self, before: WikiGraph) -> dict[str, frozenset[str]]:
+        incoming = dict(before.incoming)
+        for path, page in self.pages.items():
+            if before.pages[path] is page:
+                continue
+            old, new = ({t.path for t in graph.targets[path]} - {"", path} for graph in (before, self))
+            for name in old - new:
+                incoming[name] = incoming[name] - {path}
+                if not incoming[name]:
+                    del incoming[name]
+            for name in new - old:
+                incoming[name] = incoming.get(name, frozenset()) | {path}
+        return incoming
+
+    def backlinks(self, path: str) -> tuple[str, ...]:
+        """The other pages that link to a page, sorted by path."""
+        return tuple(sorted(self.incoming.get(path, ())))
 
     def neighbours(self, paths: set[str]) -> set[str]:
         """Pages that link to any of `paths`, or that those paths (as pages) link to."""

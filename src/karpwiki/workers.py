@@ -87,7 +87,7 @@ class ShardedWiki:
             written = write_files(staging, render_site(graph, theme, base_url, progress=self.progress), self.root)
             self.progress.finish()
             return written
-        graph.backlinks  # worked out once here, so that every renderer inherits it
+        graph.incoming  # worked out once here, so that every renderer inherits it
         jobs = [(graph, theme, base_url, self.root, staging, spill, spilled, self.progress)
                 for spill, spilled in zip(self.spills, self.spilled)]
         with _Started(_write_share, jobs) as renderers:

@@ -22,6 +22,7 @@ from .model import Site
 
 MARKER = ".karpwiki-build"  # present in every folder karpwiki built, so it may be replaced
 RENAME_EXCHANGE = 2  # linux/fs.h
+IGNORED = ".gitignore"  # in the kept old site, so that git does not list it (as pytest's cache does)
 
 
 def write_site(site: Site, wiki: Path, out: Path, record: str = "") -> None:
@@ -34,22 +35,35 @@ def write_site(site: Site, wiki: Path, out: Path, record: str = "") -> None:
 
 
 @contextmanager
-def staging_folder(wiki: Path, out: Path):
-    """An empty folder beside `out` to write the new site into, held under the build lock;
-    whatever is left of it afterwards (a failed build, or the old site after publish) is removed.
+def staging_folder(wiki: Path, out: Path, reuse: bool = False):
+    """A folder beside `out` to write the new site into, held under the build lock; whatever
+    is left of it afterwards (a failed build, or the old site after publish) is removed.
 
-    Parallel renderers each write their share of the site into it (write_files)."""
+    With `reuse` (an edit build, whose new site is mostly the old one's files), the folder
+    starts as the old side of the last such swap, kept beside `out` as `.OUT.previous`, and
+    the old side of this swap is kept in its place: link_files then links and unlinks only
+    the files that changed since, not every file of the site. Parallel renderers each write
+    their share of the site into it (write_files)."""
     out = out.absolute()
     _refuse_dangerous_out(wiki, out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(out):
         for leftover in out.parent.glob(f".{out.name}.staging-*"):  # from a build that was killed
             shutil.rmtree(leftover, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+        staging, previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent)), _previous(out)
+        if reuse and previous.is_dir() and not previous.is_symlink():
+            os.rename(previous, staging)  # onto the empty folder just made
+        elif previous.exists() or previous.is_symlink():
+            _remove(previous)
         try:
             yield staging
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if reuse and staging.is_dir():
+                (staging / IGNORED).unlink(missing_ok=True)
+                (staging / IGNORED).write_text("*\n")  # a copy of the site that git status need not show
+                os.rename(staging, previous)
+            else:
+                shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_files(staging: Path, site: Site, wiki: Path) -> dict[str, int]:
@@ -73,20 +87,69 @@ def write_files(staging: Path, site: Site, wiki: Path) -> dict[str, int]:
 
 
 def link_files(staging: Path, live: Path, paths: list[str]) -> None:
-    """Files of the live site that the new one keeps as they are, carried into the staging
-    folder as hard links (a copy where the filesystem has none). Plain strings: an edit build
-    of a large wiki links tens of thousands of files, and Path objects would cost more than
-    the links."""
+    """Make the staging folder hold these files of the live site, as hard links (copies where
+    the filesystem has none), and nothing else. What staging_folder reused is checked file by
+    file: one that is the live file itself (the same inode) stays, whatever else is there goes.
+    Plain strings: an edit build of a large wiki carries over tens of thousands of files."""
     source_top, target_top = os.fspath(live) + "/", os.fspath(staging) + "/"
-    for folder in sorted({posixpath.dirname(relative) for relative in paths} - {""}):
+    live_files, _ = _tree(source_top)
+    present, present_folders = _tree(target_top)
+    missing, folders = set(paths), _folders_of(paths)
+    for relative, inode in present.items():
+        if relative in missing and inode == live_files.get(relative):
+            missing.discard(relative)
+        else:
+            os.unlink(target_top + relative)
+    for folder in sorted(present_folders - folders, reverse=True):  # the deepest first
+        os.rmdir(target_top + folder)
+    for folder in sorted(folders - present_folders):
         os.makedirs(target_top + folder, exist_ok=True)
-    for relative in paths:
+    for relative in sorted(missing):
         try:
             os.link(source_top + relative, target_top + relative)
         except OSError as error:
             if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
                 raise
             shutil.copyfile(source_top + relative, target_top + relative)
+
+
+def _tree(top: str) -> tuple[dict[str, int], set[str]]:
+    """Every file under `top` (symlinks and other non-folders included) with its inode, which
+    the directory listing gives without a stat; and every folder. Relative POSIX paths."""
+    files, folders, pending = {}, set(), [""]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(top + folder) as entries:
+            for entry in entries:
+                relative = folder + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.add(relative)
+                    pending.append(relative + "/")
+                else:
+                    files[relative] = entry.inode()
+    return files, folders
+
+
+def _folders_of(paths: list[str]) -> set[str]:
+    """The folders that hold `paths`, and the folders that hold those."""
+    folders = set()
+    for relative in paths:
+        folder = posixpath.dirname(relative)
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = posixpath.dirname(folder)
+    return folders
+
+
+def _previous(out: Path) -> Path:
+    return out.parent / f".{out.name}.previous"
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def publish(staging: Path, out: Path, record: str) -> None:

@@ -100,7 +100,7 @@ def _backlinks(graph: WikiGraph, page: Page) -> list[dict]:
     """Each linking page with the sentence around its first link here (None for an image)."""
     here = output_path(page.path)
     links = []
-    for source in graph.backlinks[page.path]:
+    for source in graph.backlinks(page.path):
         first = next(
             index for index, target in enumerate(graph.targets[source])
             if target.kind == g.PAGE and target.path == page.path
