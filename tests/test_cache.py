@@ -135,3 +135,20 @@ def test_files_changed_within_the_racy_window_are_read_again(wiki, monkeypatch):
     read = digests_read(monkeypatch, wiki)
     cache.read_inputs(config, "check")
     assert sorted(read) == ["a.md", "d.svg", "index.md", "orphan.md"]
+
+
+def test_library_versions_are_asked_again_when_a_package_is_installed_or_upgraded(tmp_path, monkeypatch):
+    """The versions are kept under the modification times of sys.path's folders: upgrading
+    a library (its dist-info folder renamed) changes its folder, so the settings change."""
+    packages = tmp_path / "site-packages"
+    (packages / "fakelib-1.0.dist-info").mkdir(parents=True)
+    (packages / "fakelib-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: fakelib\nVersion: 1.0\n")
+    monkeypatch.syspath_prepend(str(packages))
+    monkeypatch.setattr(cache, "LIBRARIES", ("fakelib",))
+    assert cache._library_versions() == ["fakelib=1.0"]
+    assert cache._library_versions() == ["fakelib=1.0"]  # from the cache folder this time
+    upgraded = packages / "fakelib-2.0.dist-info"
+    (packages / "fakelib-1.0.dist-info").rename(upgraded)
+    (upgraded / "METADATA").write_text("Metadata-Version: 2.1\nName: fakelib\nVersion: 2.0\n")
+    os.utime(packages, ns=(os.stat(packages).st_atime_ns, os.stat(packages).st_mtime_ns + 10**9))  # a coarse clock
+    assert cache._library_versions() == ["fakelib=2.0"]

@@ -9,8 +9,8 @@ import pytest
 from karpwiki.config import packaged_theme
 from karpwiki.graph import WikiGraph
 from karpwiki.load import load_wiki
-from karpwiki.model import Wiki
-from karpwiki.render import load_theme, page_entries, render_site
+from karpwiki.model import Spliced, Wiki
+from karpwiki.render import load_theme, page_spans, render_site
 
 WIKI = {
     "index.md": "---\ntitle: Hub\ndescription: The map.\n---\n# Hub\n\nRead [attention](attention.md) and "
@@ -66,20 +66,30 @@ def test_search_data_has_one_entry_per_section_with_its_text(make_wiki, theme):
     assert sections[("nano", "train")] == "Run it."
 
 
+def spliced_from(live: bytes, spliced: Spliced) -> bytes:
+    """What the writer makes of a Spliced file, its ranges taken from `live`."""
+    return b"".join(live[part[0] : part[1]] if isinstance(part, tuple) else part for part in spliced.parts)
+
+
 @pytest.mark.parametrize("name", ["search", "preview"])
 def test_paged_data_keeps_one_page_a_line_so_an_edit_build_can_keep_the_others(make_wiki, theme, name):
-    """page_entries reads back each page's line; entries handed in as kept are used as they are."""
+    """page_spans finds each page's line; lines handed in as kept are ranges of the live file,
+    adjacent ones one range; only the pages not kept are encoded."""
     graph = WikiGraph(load_wiki(make_wiki(WIKI)))
     path = f"static/{name}-data.js"
     script = render_site(graph, theme).files[path]
-    entries = [bytes(entry) for entry in page_entries(script)]  # views of the script's bytes
-    assert len(entries) == len(graph.pages) and all(b"\n" not in entry for entry in entries)
-    kept = dict(zip(sorted(graph.pages), entries))
-    assert render_site(graph, theme, kept={path: kept}).files[path] == script
-    marked = {"attention.md": entries[0].replace(b"Attention", b"Kept")}
-    assert b"Kept" in render_site(graph, theme, kept={path: marked}).files[path]
+    spans = page_spans(script)
+    assert len(spans) == len(graph.pages) and all(b"\n" not in script[start:end] for start, end in spans)
+    every = render_site(graph, theme, kept={path: dict(zip(sorted(graph.pages), spans))}).files[path]
+    assert isinstance(every, Spliced) and sum(isinstance(part, tuple) for part in every.parts) == 1
+    assert spliced_from(script, every) == script
+    first, *others = sorted(graph.pages)
+    but_first = render_site(graph, theme, kept={path: dict(zip(others, spans[1:]))}).files[path]
+    assert spliced_from(script, but_first) == script
+    live = script.replace(b"Tokens", b"Tokenz")  # the ranges are copied from the live file as it is
+    assert b"Tokenz" in spliced_from(live, every) and b"Tokenz" not in spliced_from(live, but_first)
     empty = render_site(WikiGraph(Wiki((), frozenset(), ())), theme).files[path]
-    assert page_entries(empty) == []
+    assert page_spans(empty) == []
 
 
 def test_previews_hold_the_opening_paragraph_of_each_page_and_section(make_wiki, theme):

@@ -6,7 +6,7 @@ import pytest
 
 from karpwiki import write
 from karpwiki.errors import BuildBusy, UsageError
-from karpwiki.model import Site
+from karpwiki.model import Site, Spliced
 from karpwiki.write import MARKER, write_site
 
 
@@ -82,3 +82,22 @@ def test_swap_without_renameat2_still_replaces(wiki, tmp_path, monkeypatch):
     write_site(Site({"b.html": b"b"}, ()), wiki, out)
     assert sorted(os.listdir(out)) == [MARKER, "b.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "wiki"]
+
+
+@pytest.mark.parametrize("kernel_copy", ["copy_file_range", "no copy_file_range"])
+def test_a_spliced_file_takes_its_ranges_from_the_live_file(wiki, tmp_path, monkeypatch, kernel_copy):
+    live, staging = tmp_path / "live", tmp_path / "staging"
+    (live / "static").mkdir(parents=True)
+    old = b"head\n" + b"x" * 3_000_000 + b",\nold line,\n" + b"y" * 5_000_000 + b"\ntail\n"
+    (live / "static" / "data.js").write_bytes(old)
+    middle = old.index(b"old line")
+    if kernel_copy == "no copy_file_range":
+        def refuse(*args):
+            raise OSError(18, "Invalid cross-device link")  # EXDEV: read and write instead
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    site = Site({"static/data.js": Spliced((b"head\n", (5, middle), b"new line", (middle + 8, len(old))))}, ())
+    staging.mkdir()
+    sizes = write.write_files(staging, site, wiki, live)
+    expected = old.replace(b"old line", b"new line")
+    assert (staging / "static" / "data.js").read_bytes() == expected and sizes == {"static/data.js": len(expected)}
+    assert (live / "static" / "data.js").read_bytes() == old

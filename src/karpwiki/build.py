@@ -14,7 +14,7 @@ from .load import load_paths, parse_page, reload_wiki, without_text
 from .markdown import make_parser
 from .model import ERROR, Change, Finding, Site
 from .progress import SILENT, Progress
-from .render import PAGED_DATA, affected_pages, changed_facts, load_theme, page_entries, render_site
+from .render import PAGED_DATA, affected_pages, changed_facts, load_theme, page_spans, render_site
 from .workers import ShardedWiki
 from .write import MARKER, link_files, publish, staging_folder, write_files
 
@@ -101,7 +101,7 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
     progress.say(f"changed files: {len(changed)}; pages rendered again: {len(pages)} of {len(graph.pages)}")
     with staging_folder(config.wiki, config.out, reuse=True) as staging:
         link_files(staging, config.out, kept)  # each the size it had: outputs_intact said so
-        outputs = {**{path: previous.outputs[path] for path in kept}, **write_files(staging, site, config.wiki)}
+        outputs = {**{path: previous.outputs[path] for path in kept}, **write_files(staging, site, config.wiki, config.out)}
         _publish(staging, config, inputs, graph, findings, outputs, state.base)
     return Report(len(graph.pages), findings, written=True)
 
@@ -116,19 +116,20 @@ def _graph_after_edits(config: Config, inputs: cache.Inputs, state: cache.BuildS
     return before, WikiGraph(reload_wiki(state.wiki, config.wiki, changed, bodies), previous=before), changed
 
 
-def _kept_entries(out: Path, before: WikiGraph, changed: set[str]) -> dict[str, dict[str, bytes]] | None:
-    """The lines of the live site's search and preview data for the pages not read again (the
-    state has no sections to encode them from); None if a file has not one line per page."""
+def _kept_entries(out: Path, before: WikiGraph, changed: set[str]) -> dict[str, dict[str, tuple[int, int]]] | None:
+    """Where the live site's search and preview data hold the lines of the pages not read
+    again (the state has no sections to encode them from); None if a file has not one line
+    per page. Mapped, not read: the writer copies those ranges from the file itself."""
     order, kept = sorted(before.pages), {}
     for path in PAGED_DATA:
         try:
-            with open(out / path, "rb") as stream:  # mapped, not read: the entries are views of it
-                entries = page_entries(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
-        except (OSError, ValueError):  # ValueError: an empty file, which holds no entries
+            with open(out / path, "rb") as stream:
+                spans = page_spans(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
+        except (OSError, ValueError):  # ValueError: an empty file or no paged script
             return None
-        if len(entries) != len(order):
+        if len(spans) != len(order):
             return None
-        kept[path] = {page: entry for page, entry in zip(order, entries) if page not in changed}
+        kept[path] = {page: span for page, span in zip(order, spans) if page not in changed}
     return kept
 
 

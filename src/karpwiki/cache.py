@@ -17,10 +17,10 @@ import json
 import os
 import pickle
 import stat
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
 from . import __version__
@@ -79,7 +79,7 @@ class Inputs:
 def read_inputs(config: Config, purpose: str) -> Inputs:
     """The inputs of `purpose` ("check" or "build"); a check does not depend on the theme."""
     settings = hashlib.blake2b(digest_size=20)
-    names = [purpose, __version__, config.base_url, *(f"{name}={version(name)}" for name in LIBRARIES)]
+    names = [purpose, __version__, config.base_url, *_library_versions()]
     settings.update("\0".join(names).encode())
     code = sorted(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py"))
     folders = [(PACKAGE, code)]
@@ -90,6 +90,23 @@ def read_inputs(config: Config, purpose: str) -> Inputs:
         for path, digest in _file_digests(root, paths).items():
             settings.update(f"\0{path}\0{digest}".encode("utf-8", "surrogateescape"))
     return Inputs(settings.hexdigest(), _file_digests(config.wiki, wiki_paths(config.wiki)))
+
+
+def _library_versions() -> list[str]:
+    """name=version of each library in LIBRARIES. importlib.metadata costs a warm build more
+    than its other steps together (it imports the email package to read the metadata), so
+    the answer is kept under the modification times of the folders on sys.path, which any
+    install, upgrade or removal of a package changes."""
+    folders = tuple((entry, os.stat(entry).st_mtime_ns) for entry in sys.path if os.path.isdir(entry))
+    path = _cache_folder() / "libraries.pickle"
+    known = _read_pickle(path, tuple)
+    if known and known[0] == folders:
+        return known[1]
+    from importlib.metadata import version
+
+    versions = [f"{name}={version(name)}" for name in LIBRARIES]
+    _write_pickle(path, (folders, versions))
+    return versions
 
 
 def _file_digests(root: Path, paths: list[str]) -> dict[str, str]:
@@ -190,26 +207,16 @@ class StateBase:
     incoming: dict[str, frozenset[str]]
 
 
+def _lazy(index: int) -> property:
+    return property(lambda page: page._unpacked()[index])
+
+
 class StoredPage(Page):
     """A page read back from a state. Its headings, links, link sentences and ordered lists
-    stay pickled until first asked for: an edit build of a large wiki asks for those of a
-    few pages, and unpickling a hundred thousand links would cost more than the build."""
+    (_LAZY) stay pickled until first asked for: an edit build of a large wiki asks for those
+    of a few pages, and unpickling a hundred thousand links would cost more than the build."""
 
-    @property
-    def headings(self):
-        return self._unpacked()[0]
-
-    @property
-    def links(self):
-        return self._unpacked()[1]
-
-    @property
-    def link_contexts(self):
-        return self._unpacked()[2]
-
-    @property
-    def ordered_lists(self):
-        return self._unpacked()[3]
+    headings, links, link_contexts, ordered_lists = (_lazy(index) for index in range(4))
 
     def _unpacked(self) -> tuple:
         fields = self.__dict__

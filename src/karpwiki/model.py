@@ -83,10 +83,19 @@ class Wiki:
 
 
 @dataclass(frozen=True)
+class Spliced:
+    """An output file made of new bytes and of byte ranges (start, end) of the same file in
+    the live site, which the writer copies inside the kernel: an edit build keeps nearly all
+    of the tens of megabytes of search data, and need not pass them through memory."""
+
+    parts: tuple[bytes | tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
 class Site:
     """What the renderer hands the writer: output files by POSIX path, and wiki files to copy."""
 
-    files: dict[str, bytes]
+    files: dict[str, bytes | Spliced]  # Spliced only when the renderer was handed kept entries
     copies: tuple[str, ...]  # wiki-relative paths copied unchanged to the same output path
 
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import BuildBusy, UsageError
-from .model import Site
+from .model import Site, Spliced
 
 MARKER = ".karpwiki-build"  # present in every folder karpwiki built, so it may be replaced
 RENAME_EXCHANGE = 2  # linux/fs.h
@@ -66,8 +66,9 @@ def staging_folder(wiki: Path, out: Path, reuse: bool = False):
                 shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_files(staging: Path, site: Site, wiki: Path) -> dict[str, int]:
+def write_files(staging: Path, site: Site, wiki: Path, live: Path | None = None) -> dict[str, int]:
     """Write a site's files and copies into the staging folder; their sizes by output path.
+    Spliced files take their kept ranges from the same file in `live`, the live site.
 
     Every file is new ("x" mode): a path written twice, or one that link_files carried over
     from the live site, is an error, never a write through to the live site."""
@@ -76,14 +77,40 @@ def write_files(staging: Path, site: Site, wiki: Path) -> dict[str, int]:
         os.makedirs(top + folder, exist_ok=True)
     sizes = {}
     for relative, data in site.files.items():
-        with open(top + relative, "xb") as stream:
-            stream.write(data)
-        sizes[relative] = len(data)
+        with open(top + relative, "xb", buffering=0) as stream:
+            if isinstance(data, Spliced):
+                with open(os.fspath(live) + "/" + relative, "rb", buffering=0) as source:
+                    for part in data.parts:
+                        _write_part(stream, source, part)
+            else:
+                _write_part(stream, None, data)
+            sizes[relative] = stream.tell()
     for relative in site.copies:
         with (wiki / relative).open("rb") as source, open(top + relative, "xb") as stream:
             shutil.copyfileobj(source, stream)
             sizes[relative] = stream.tell()
     return sizes
+
+
+def _write_part(stream, source, part: bytes | tuple[int, int]) -> None:
+    """Bytes, or a range of `source` copied in the kernel (copy_file_range; read and written
+    where the filesystem cannot). Unbuffered streams: each call may write less than asked."""
+    if isinstance(part, tuple):
+        start, end = part
+        while start < end:
+            try:
+                copied = os.copy_file_range(source.fileno(), stream.fileno(), end - start, start)
+            except OSError as error:
+                if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
+                    raise
+                copied = stream.write(os.pread(source.fileno(), min(end - start, 1 << 22), start))
+            if not copied:
+                raise OSError(errno.EIO, "a file of the live site is shorter than its record", source.name)
+            start += copied
+        return
+    view = memoryview(part)
+    while view:
+        view = view[stream.write(view):]
 
 
 def link_files(staging: Path, live: Path, paths: list[str]) -> None:

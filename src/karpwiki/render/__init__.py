@@ -12,18 +12,18 @@ from collections.abc import Mapping
 from .. import graph as g
 from ..errors import KarpwikiError
 from ..graph import WikiGraph
-from ..model import Site
+from ..model import Site, Spliced
 from ..progress import SILENT, Progress
 from .graph_view import graph_json, wiki_data
 from .listings import llms_txt, sitemap_xml
 from .nav import page_groups
 from .page import ALL_FACTS, affected_pages, changed_facts, render_generated_index, render_not_found, render_pages
-from .data import data_path, page_entries
+from .data import data_path, page_spans
 from .previews import PREVIEW_DATA, preview_data
 from .search import SEARCH_DATA, search_data
 from .theme import Theme, load_theme, static_files
 
-__all__ = ["PAGED_DATA", "Theme", "affected_pages", "changed_facts", "load_theme", "page_entries", "refuse_overwrites", "render_site"]
+__all__ = ["PAGED_DATA", "Theme", "affected_pages", "changed_facts", "load_theme", "page_spans", "refuse_overwrites", "render_site"]
 
 # The shared files made of one entry per page, in path order (see data.paged_script).
 PAGED_DATA = (data_path(SEARCH_DATA), data_path(PREVIEW_DATA))
@@ -31,7 +31,7 @@ PAGED_DATA = (data_path(SEARCH_DATA), data_path(PREVIEW_DATA))
 
 def render_site(
     graph: WikiGraph, theme: Theme, base_url: str = "", pages: set[str] | None = None, shared: bool = True,
-    progress: Progress = SILENT, facts: frozenset[str] = ALL_FACTS, kept: Mapping[str, Mapping[str, bytes]] | None = None,
+    progress: Progress = SILENT, facts: frozenset[str] = ALL_FACTS, kept: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
 ) -> Site:
     """Every output file of the site, by path. `base_url`, if given, is where the site is served.
 
@@ -39,8 +39,8 @@ def render_site(
     link to; with `shared=False`, without the files every page shares (data, listings, theme),
     so the preview server can show an edited page before it refreshes those; with `facts`
     (see changed_facts), only the shared files that show those facts of pages; with `kept`,
-    the entries of PAGED_DATA files to take as they are, by file and page path (the pages an
-    edit build did not read again, whose sections it does not have).
+    the entries of PAGED_DATA files to take as they are from the live site, by file and page
+    path (the pages an edit build did not read again, whose sections it does not have).
     """
     base_url = base_url.rstrip("/") + "/" if base_url else ""
     chosen = set(graph.pages) if pages is None else set(pages) & set(graph.pages)
@@ -55,7 +55,7 @@ def render_site(
 
 
 def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups, facts: frozenset[str],
-                  kept: Mapping[str, Mapping[str, bytes]]) -> dict[str, bytes]:
+                  kept: Mapping[str, Mapping[str, tuple[int, int]]]) -> dict[str, bytes | Spliced]:
     """Each shared file with the facts it shows: "theme" (its own files), "listing" (every
     page's path, title, description, tags and order), "links" (page-to-page links), "text"."""
     makers = [

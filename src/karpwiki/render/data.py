@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..model import Spliced
+
 DATA_DIR = "static"
+SEPARATOR = b",\n"  # between the entries of a paged script
 # U+2028 and U+2029 end a line in JavaScript before ES2019; escaped, older parsers agree too.
 # str.replace, one character at a time, is many times faster than str.translate on megabytes.
 _HTML_SAFE = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
@@ -22,12 +25,26 @@ def data_script(name: str, global_name: str, value: Any) -> dict[str, bytes]:
     return {data_path(name): f"window.{global_name} = {_encode(value)};\n".encode("utf-8")}
 
 
-def paged_script(name: str, global_name: str, opening: str, entries: list[bytes], closing: str) -> dict[str, bytes]:
+def paged_script(name: str, global_name: str, opening: str, entries: list[bytes | tuple[int, int]],
+                 closing: str) -> dict[str, bytes | Spliced]:
     """A data script whose value is `opening`, the entries (each one page's, from page_entry),
     `closing`, one entry a line: an edit build keeps the lines of the pages it did not read
-    again (see page_entries), instead of encoding tens of megabytes afresh."""
+    again, as the byte ranges page_spans found in the live site's file; then the script is
+    Spliced from them, runs of adjacent kept lines one range, and only new lines are bytes."""
     head, tail = f"window.{global_name} = {opening}\n".encode(), f"{closing};\n".encode()
-    return {data_path(name): b"".join((head, b",\n".join(entries), b"\n", tail)) if entries else head + tail}
+    parts: list[bytes | tuple[int, int]] = [head]
+    for number, entry in enumerate(entries):
+        last = parts[-1]
+        if isinstance(entry, tuple) and isinstance(last, tuple) and last[1] + len(SEPARATOR) == entry[0]:
+            parts[-1] = (last[0], entry[1])  # the line after the last one kept: the separator comes along
+            continue
+        if number:
+            parts.append(SEPARATOR)
+        parts.append(entry)
+    parts.extend((b"\n", tail) if entries else (tail,))
+    if any(isinstance(part, tuple) for part in parts):
+        return {data_path(name): Spliced(tuple(parts))}
+    return {data_path(name): b"".join(parts)}
 
 
 def page_entry(value: Any) -> bytes:
@@ -35,21 +52,20 @@ def page_entry(value: Any) -> bytes:
     return _encode(value).encode("utf-8")
 
 
-def page_entries(script) -> list[memoryview]:
-    """The entries of a paged script (bytes, or a file mapped into memory), in order, as views
-    of its bytes: an edit build keeps nearly all of tens of megabytes, and copying them into
-    ten thousand objects would cost more than the rest of the file's making. [] for a script
-    with none. No entry holds a newline, so ",\n" is only ever the separator."""
-    view, position, end = memoryview(script), script.find(b"\n") + 1, script.rfind(b"\n", 0, len(script) - 1)
+def page_spans(script) -> list[tuple[int, int]]:
+    """Where each entry of a paged script (bytes, or a file mapped into memory) lies in it, in
+    order; [] for a script with none. No entry holds a newline, so ",\n" is only ever the
+    separator. ValueError for a file that is no paged script."""
+    position, end = script.find(b"\n") + 1, script.rfind(b"\n", 0, len(script) - 1)
     if position == 0 or end < 0:
         raise ValueError("not a paged data script")
-    entries = []
+    spans = []
     while position < end:
-        stop = script.find(b",\n", position, end)
+        stop = script.find(SEPARATOR, position, end)
         stop = end if stop < 0 else stop
-        entries.append(view[position:stop])
-        position = stop + 2
-    return entries
+        spans.append((position, stop))
+        position = stop + len(SEPARATOR)
+    return spans
 
 
 def data_path(name: str) -> str:

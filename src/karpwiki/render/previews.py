@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..graph import WikiGraph, output_path
-from ..model import Page
+from ..model import Page, Spliced
 from ..text import clip
 from .data import page_entry, paged_script
 from .markup import site_url
@@ -17,7 +17,7 @@ PREVIEW_CHARACTERS = 280
 PREVIEW_DATA = "preview"
 
 
-def preview_data(graph: WikiGraph, kept: Mapping[str, bytes]) -> dict[str, bytes]:
+def preview_data(graph: WikiGraph, kept: Mapping[str, tuple[int, int]]) -> dict[str, bytes | Spliced]:
     """{page URL: [title, opening paragraph, {section id: [heading, its opening]}]}; `kept` as
     in search_data."""
     entries = [kept[path] if path in kept else _entry(page) for path, page in sorted(graph.pages.items())]

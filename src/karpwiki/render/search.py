@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..graph import WikiGraph, output_path
-from ..model import Page
+from ..model import Page, Spliced
 from .data import page_entry, paged_script
 from .markup import site_url
 
 SEARCH_DATA = "search"
 
 
-def search_data(graph: WikiGraph, kept: Mapping[str, bytes]) -> dict[str, bytes]:
-    """`kept`: the entries of pages whose text is as the last build left it, by path."""
+def search_data(graph: WikiGraph, kept: Mapping[str, tuple[int, int]]) -> dict[str, bytes | Spliced]:
+    """`kept`: where the entries of pages whose text is as the last build left it lie in the
+    live site's file, by path (see data.paged_script)."""
     entries = [kept[path] if path in kept else _entry(page) for path, page in sorted(graph.pages.items())]
     return paged_script(SEARCH_DATA, "KW_SEARCH", '{"pages":[', entries, "]}")
 
