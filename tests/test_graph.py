@@ -95,3 +95,16 @@ def test_incoming_after_edits_equals_incoming_worked_out_afresh(make_wiki):
     assert after.incoming == WikiGraph(wiki).incoming
     assert "c.md" not in after.incoming and after.incoming["gone.md"] == {"a.md"}
     assert after.backlinks("a.md") == ("index.md",)
+
+
+def test_a_link_is_resolved_once_per_folder_but_a_bare_fragment_once_per_page(make_wiki):
+    graph = WikiGraph(load_wiki(make_wiki({
+        "a.md": "[c](c.md) [top](#top) [gone](gone.md)",
+        "b.md": "[c](c.md) [top](#top) [gone](gone.md)",
+        "c.md": "# C\n",
+        "repos/r.md": "[c](../c.md) [gone](gone.md)",
+    })))
+    a, b, r = graph.targets["a.md"], graph.targets["b.md"], graph.targets["repos/r.md"]
+    assert a[0] is b[0] and a[2] is b[2]  # one object: the state pickles it once
+    assert (a[1], b[1]) == (g.Target(g.PAGE, "a.md", "top"), g.Target(g.PAGE, "b.md", "top"))
+    assert r[0] == a[0] and (r[1].kind, r[1].path, a[2].path) == (g.MISSING, "repos/gone.md", "gone.md")

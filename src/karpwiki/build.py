@@ -10,7 +10,7 @@ from . import cache, history
 from .check import Earlier, caused_by_change, check_wiki, pages_to_judge
 from .config import Config
 from .graph import FILE, WikiGraph, output_path
-from .load import load_paths, parse_page, reload_wiki, without_text
+from .load import load_paths, parse_page, reload_wiki
 from .markdown import make_parser
 from .model import ERROR, Change, Finding, Site
 from .progress import SILENT, Progress
@@ -154,8 +154,7 @@ def _publish(staging: Path, config: Config, inputs: cache.Inputs, graph: WikiGra
 def _save_state(config: Config, purpose: str, inputs: cache.Inputs, graph: WikiGraph, base: cache.StateBase | None) -> None:
     """Keep what the next run of `purpose` can start from: as a difference from `base`, the
     state this run started from, when there is one."""
-    state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, without_text(graph.wiki, sections=False),
-                             graph.targets, graph.incoming)
+    state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, graph.wiki, graph.targets, graph.incoming)
     cache.save_state(cache.state_path(config, purpose), state, base)
 
 

@@ -27,7 +27,7 @@ from . import __version__
 from .config import Config
 from .load import wiki_paths
 from .graph import Target
-from .model import Finding, Page, Wiki
+from .model import Finding, Heading, Link, LinkContext, Page, Wiki
 
 LIBRARIES = ("markdown-it-py", "jinja2", "pygments", "pyyaml", "mdurl", "markupsafe")
 PACKAGE = Path(__file__).resolve().parent
@@ -190,7 +190,7 @@ class BuildState:
     settings: str  # Inputs.settings of that build: any other value means a full build
     files: dict[str, str]  # Inputs.files of that build
     digest: str  # the digest in the run's record: the state is used only with that very record
-    wiki: Wiki  # its pages without HTML, source, published text or sections
+    wiki: Wiki  # its pages, of which the state keeps what StoredPage holds
     targets: dict[str, tuple[Target, ...]]  # every page's links, resolved
     incoming: dict[str, frozenset[str]]  # WikiGraph.incoming: what an edit's graph starts from
     base: StateBase | None = field(default=None, compare=False, repr=False)  # what it was read from
@@ -221,11 +221,17 @@ class StoredPage(Page):
     def _unpacked(self) -> tuple:
         fields = self.__dict__
         if "_lazy" not in fields:
-            fields["_lazy"] = pickle.loads(fields["_packed"])
+            fields["_lazy"] = tuple(
+                values if kind is None else tuple(None if item is None else kind(*item) for item in values)
+                for (_, kind), values in zip(_LAZY, pickle.loads(fields["_packed"]))
+            )
         return fields["_lazy"]
 
 
-_EAGER, _LAZY = ("path", "title", "description", "tags", "order"), ("headings", "links", "link_contexts", "ordered_lists")
+_EAGER = ("path", "title", "description", "tags", "order")
+# Each kept as plain tuples of its objects' fields, which pickle in C (objects pickle through
+# their classes, at several times the cost); None for fields that are plain already.
+_LAZY = (("headings", Heading), ("links", Link), ("link_contexts", LinkContext), ("ordered_lists", None))
 _StoredForm = tuple  # the _EAGER fields, then the pickled _LAZY ones
 
 
@@ -233,7 +239,12 @@ def _stored_form(page: Page) -> _StoredForm:
     if isinstance(page, StoredPage):
         packed = page.__dict__["_packed"]  # pages do not change: still what was read
     else:
-        packed = pickle.dumps(tuple(getattr(page, name) for name in _LAZY), protocol=pickle.HIGHEST_PROTOCOL)
+        plain = tuple(
+            getattr(page, name) if kind is None
+            else tuple(None if item is None else tuple(item.__dict__.values()) for item in getattr(page, name))
+            for name, kind in _LAZY
+        )
+        packed = pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
     return (*(getattr(page, name) for name in _EAGER), packed)
 
 
@@ -316,11 +327,29 @@ def save_state(path: Path, state: BuildState, base: StateBase | None) -> None:
             return
     forms = [_stored_form(page) for page in sorted(state.wiki.pages, key=lambda page: page.path)]
     _write_pickle(path, _Base(os.urandom(8).hex(), state.settings, state.files, state.digest, forms,
-                              _interned(state.targets), state.incoming, state.wiki.files, state.wiki.findings))
+                              state.targets, state.incoming, state.wiki.files, state.wiki.findings))
     try:
         _delta_path(path).unlink(missing_ok=True)  # written against the base just replaced
     except OSError:
         pass
+
+
+def _changes(base: dict, now: dict) -> dict:
+    """The entries of `now` that differ from `base`'s (None: gone). Most are the very objects
+    the base holds, which spares comparing them."""
+    changes = {key: value for key, value in now.items() if base.get(key) is not value and base.get(key) != value}
+    changes.update(dict.fromkeys(base.keys() - now.keys()))
+    return changes
+
+
+def _merged(base: dict, changes: dict) -> dict:
+    merged = dict(base)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _changes(base: dict, now: dict) -> dict:

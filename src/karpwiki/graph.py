@@ -131,12 +131,22 @@ class WikiGraph:
 
     @cached_property
     def targets(self) -> dict[str, tuple[Target, ...]]:
-        """Every page's links resolved, in the order of page.links."""
-        reuse = self._reusable
+        """Every page's links resolved, in the order of page.links. A link resolves the same
+        from every page of a folder (but for a bare "#fragment"), so each (folder, href) is
+        resolved once, and equal targets are one object (which the state pickles once)."""
+        reuse, known = self._reusable, {}
+
+        def resolved(page: Page, href: str) -> Target:
+            key = (posixpath.dirname(page.path) if href.partition("#")[0].partition("?")[0] else page.path, href)
+            target = known.get(key)
+            if target is None:
+                target = known[key] = self.resolve(page, href)
+            return target
+
         return {
             path: reuse.targets[path]
             if reuse is not None and reuse.pages.get(path) is page
-            else tuple(self.resolve(page, link.href) for link in page.links)
+            else tuple(resolved(page, link.href) for link in page.links)
             for path, page in self.pages.items()
         }
 

@@ -64,18 +64,11 @@ def load_paths(root: Path, paths: list[str], bodies: bool = True, progress: Prog
     return _assemble(entries)
 
 
-def without_text(wiki: Wiki, sections: bool = True) -> Wiki:
-    """The wiki without each page's HTML, source and published text (and, if told, sections):
-    what other processes and later runs need of it, at a fraction of the size. A page that
-    has none is kept as it is, the same object (what cache.save_state compares)."""
-    bare = {"body": "", "source": "", "published": ""} | ({} if sections else {"sections": ()})
-
-    def stripped(page: Page) -> Page:
-        if page.body or page.source or page.published or (page.sections and not sections):
-            return dataclasses.replace(page, **bare)
-        return page
-
-    return dataclasses.replace(wiki, pages=tuple(stripped(page) for page in wiki.pages))
+def without_text(wiki: Wiki) -> Wiki:
+    """The wiki without each page's HTML, source and published text: what a loader hands the
+    parent process, which has them from the loader's spill (workers.ShardedWiki)."""
+    bare = {"body": "", "source": "", "published": ""}
+    return dataclasses.replace(wiki, pages=tuple(dataclasses.replace(page, **bare) for page in wiki.pages))
 
 
 def merge_wikis(parts: list[Wiki]) -> Wiki:
