@@ -352,31 +352,6 @@ def _merged(base: dict, changes: dict) -> dict:
     return merged
 
 
-def _changes(base: dict, now: dict) -> dict:
-    """The entries of `now` that differ from `base`'s (None: gone). Most are the very objects
-    the base holds, which spares comparing them."""
-    changes = {key: value for key, value in now.items() if base.get(key) is not value and base.get(key) != value}
-    changes.update(dict.fromkeys(base.keys() - now.keys()))
-    return changes
-
-
-def _merged(base: dict, changes: dict) -> dict:
-    merged = dict(base)
-    for key, value in changes.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _interned(targets: dict[str, tuple[Target, ...]]) -> dict[str, tuple[Target, ...]]:
-    """The same targets with each equal one a single object, which pickle writes once: a
-    wiki's links name a third as many distinct targets, and the state loads that much faster."""
-    distinct: dict[Target, Target] = {}
-    return {path: tuple(distinct.setdefault(target, target) for target in found) for path, found in targets.items()}
-
-
 def _delta_path(path: Path) -> Path:
     return path.with_name(path.stem + "-delta.pickle")
 
