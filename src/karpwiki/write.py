@@ -37,11 +37,12 @@ def write_site(site: Site, wiki: Path, out: Path, record: str = "") -> None:
 @contextmanager
 def staging_folder(wiki: Path, out: Path, reuse: bool = False):
     """A folder beside `out` to write the new site into, held under the build lock; whatever
-    is left of it afterwards (a failed build, or the old site after publish) is removed.
+    is left of it afterwards (a failed build, or the old site after publish) is removed, but
+    with `reuse`.
 
     With `reuse` (an edit build, whose new site is mostly the old one's files), the folder
     starts as the old side of the last such swap, kept beside `out` as `.OUT.previous`, and
-    the old side of this swap is kept in its place: link_files then links and unlinks only
+    what is left of it afterwards is kept in its place: link_files then links and unlinks only
     the files that changed since, not every file of the site. Parallel renderers each write
     their share of the site into it (write_files)."""
     out = out.absolute()
