@@ -282,3 +282,13 @@ def test_whatever_is_in_the_kept_old_side_the_next_site_is_a_cold_builds(wiki, t
     assert build(Config(wiki=wiki, out=out)).written
     assert tree_bytes(out) == cold_site(wiki, tmp_path, monkeypatch, "cold")
     assert outside.read_text() == "not karpwiki's" and (tmp_path / "site").is_dir()
+
+
+def test_a_check_after_an_edit_keeps_the_clashes_of_the_same_files(make_wiki, tmp_path, monkeypatch):
+    wiki = make_wiki({**PAGES, "B.md": "# Big B\n\n[alpha](a.md)\n"})
+    config = Config(wiki=wiki)
+    assert "file-clash" in {f.rule for f in check(config).findings}
+    edit_text(wiki)
+    again = check(config)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fresh"))
+    assert again.findings == check(config).findings and "file-clash" in {f.rule for f in again.findings}

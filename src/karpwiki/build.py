@@ -137,8 +137,10 @@ def _carried_over(before: WikiGraph, graph: WikiGraph, previous: cache.Record, s
     """The files of the old site the new one keeps: every page's HTML and source, every linked
     file and every shared file, but for those just rendered; None if the old site lacks one."""
     linked = {target.path for targets in graph.targets.values() for target in targets if target.kind == FILE}
-    old_shared = previous.outputs.keys() - {output_path(path) for path in before.pages} - before.wiki.files
-    wanted = {output_path(path) for path in graph.pages} | set(graph.pages) | linked | old_shared
+    old_html = {output_path(path) for path in before.pages}
+    new_html = old_html if graph.pages.keys() == before.pages.keys() else {output_path(path) for path in graph.pages}
+    old_shared = previous.outputs.keys() - old_html - before.wiki.files
+    wanted = new_html | set(graph.pages) | linked | old_shared
     wanted -= site.files.keys() | set(site.copies)
     return sorted(wanted) if wanted <= previous.outputs.keys() else None
 

@@ -16,6 +16,7 @@ HUB = "index.md"
 FOUND = (g.FILE, g.EXTERNAL)  # targets that always pass
 # What _judge_link finds: a page's link findings depend on nothing but its links, the files of
 # the wiki, and the headings of the pages it links to.
+CLASH = "file-clash"  # depends on the wiki's file names alone
 LINK_RULES = frozenset({"unsafe-url", "empty-link", "absolute-link", "outside-wiki", "case-mismatch", "missing-page", "missing-anchor"})
 
 
@@ -37,8 +38,10 @@ def check_wiki(graph: WikiGraph, renames: Mapping[str, Rename] | None = None, ea
     """
     findings = list(graph.wiki.findings)
     judged = graph.pages.keys() if earlier is None else pages_to_judge(graph, earlier.changed)
-    if earlier is not None:
-        findings.extend(f for f in earlier.findings if f.rule in LINK_RULES and f.file not in judged)
+    if earlier is None:
+        findings.extend(_clashing_files(graph))
+    else:  # the same files: the same clashes
+        findings.extend(f for f in earlier.findings if f.rule == CLASH or (f.rule in LINK_RULES and f.file not in judged))
     anchors: dict[str, set[str]] = {}
     for path in judged:
         page = graph.pages[path]
@@ -57,7 +60,6 @@ def check_wiki(graph: WikiGraph, renames: Mapping[str, Rename] | None = None, ea
             if finding:
                 findings.append(finding)
     findings.extend(_orphans(graph))
-    findings.extend(_clashing_files(graph))
     return sorted(set(findings))
 
 
@@ -150,6 +152,6 @@ def _clashing_files(graph: WikiGraph) -> list[Finding]:
             first, *others = sorted(paths)
             for other in others:
                 findings.append(
-                    Finding(other, 0, 0, ERROR, "file-clash", f"'{other}' and '{first}' would share an output file (or differ only in case)")
+                    Finding(other, 0, 0, ERROR, CLASH, f"'{other}' and '{first}' would share an output file (or differ only in case)")
                 )
     return findings
