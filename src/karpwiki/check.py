@@ -14,9 +14,9 @@ from .model import ERROR, WARNING, Change, Finding, Link, Page, Rename
 
 HUB = "index.md"
 FOUND = (g.FILE, g.EXTERNAL)  # targets that always pass
+CLASH = "file-clash"  # depends on the wiki's file names alone
 # What _judge_link finds: a page's link findings depend on nothing but its links, the files of
 # the wiki, and the headings of the pages it links to.
-CLASH = "file-clash"  # depends on the wiki's file names alone
 LINK_RULES = frozenset({"unsafe-url", "empty-link", "absolute-link", "outside-wiki", "case-mismatch", "missing-page", "missing-anchor"})
 
 
