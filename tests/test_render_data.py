@@ -90,6 +90,8 @@ def test_paged_data_keeps_one_page_a_line_so_an_edit_build_can_keep_the_others(m
     assert b"Tokenz" in spliced_from(live, every) and b"Tokenz" not in spliced_from(live, but_first)
     empty = render_site(WikiGraph(Wiki((), frozenset(), ())), theme).files[path]
     assert page_spans(empty) == []
+    with pytest.raises(ValueError):  # a line break that is no separator: not one entry a line
+        page_spans(script.replace(b",\n", b"\n", 1))
 
 
 def test_previews_hold_the_opening_paragraph_of_each_page_and_section(make_wiki, theme):

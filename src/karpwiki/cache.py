@@ -21,6 +21,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from . import __version__
@@ -68,12 +69,11 @@ class Inputs:
     settings: str
     files: dict[str, str]  # wiki path → digest of its bytes (or of where its symlink leads)
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        combined = hashlib.blake2b(self.settings.encode(), digest_size=20)
-        for path, digest in self.files.items():
-            combined.update(f"\0{path}\0{digest}".encode("utf-8", "surrogateescape"))
-        return combined.hexdigest()
+        """Worked out once a run: it goes over every file of the wiki."""
+        listed = "".join(f"\0{path}\0{digest}" for path, digest in self.files.items())
+        return hashlib.blake2b(self.settings.encode() + listed.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
 
 def read_inputs(config: Config, purpose: str) -> Inputs:

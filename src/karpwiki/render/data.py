@@ -54,15 +54,21 @@ def page_entry(value: Any) -> bytes:
 
 def page_spans(script) -> list[tuple[int, int]]:
     """Where each entry of a paged script (bytes, or a file mapped into memory) lies in it, in
-    order; [] for a script with none. No entry holds a newline, so ",\n" is only ever the
-    separator. ValueError for a file that is no paged script."""
+    order; [] for a script with none. No entry holds a newline, so every newline between the
+    first and the last ends a separator, and a search for one byte (memchr) is several times
+    faster than one for ",\n". ValueError for a file that is no paged script."""
     position, end = script.find(b"\n") + 1, script.rfind(b"\n", 0, len(script) - 1)
     if position == 0 or end < 0:
         raise ValueError("not a paged data script")
     spans = []
     while position < end:
-        stop = script.find(SEPARATOR, position, end)
-        stop = end if stop < 0 else stop
+        stop = script.find(b"\n", position, end)
+        if stop < 0:
+            stop = end
+        elif script[stop - 1 : stop + 1] != SEPARATOR:
+            raise ValueError("not a paged data script")
+        else:
+            stop -= 1
         spans.append((position, stop))
         position = stop + len(SEPARATOR)
     return spans
