@@ -14,7 +14,7 @@ from karpwiki import cache
 from karpwiki import load as load_module
 from karpwiki.build import build, check
 from karpwiki.config import Config
-from karpwiki.graph import WikiGraph
+from karpwiki.graph import Targets, WikiGraph
 from karpwiki.write import MARKER
 
 HUB = "# Hub\n\nRead in this order:\n\n1. [Alpha](a.md)\n2. [Beta](b.md)\n3. [Gamma](g.md)\n"
@@ -222,17 +222,28 @@ def test_a_check_after_an_edit_reads_only_the_changed_file(wiki, monkeypatch):
 
 
 def test_an_edit_build_unpacks_only_the_pages_it_looks_into(wiki, tmp_path, monkeypatch):
-    """The state's pages keep their links and headings pickled until asked for: a text edit
-    of a.md looks into a.md (its old links, for what other pages show of it) and the hub (the
-    reading guide), and checks b.md and the hub, which link to a.md."""
+    """The state's pages keep their links and headings pickled until asked for, and so do
+    their targets: a text edit of a.md looks into a.md (its old links, for what other pages
+    show of it) and the hub (the reading guide), and checks b.md and the hub, which link to
+    a.md. The image a.md links to is still copied, though nobody opened g.md's targets."""
     out = tmp_path / "site"
     build(Config(wiki=wiki, out=out))
-    unpacked = set()
+    unpacked, opened = set(), set()
     real = cache.StoredPage._unpacked
     monkeypatch.setattr(cache.StoredPage, "_unpacked", lambda page: unpacked.add(page.path) or real(page))
+    real_targets = Targets.__getitem__
+
+    def targets_of(targets, path):
+        if isinstance(targets._entries[path], bytes):
+            opened.add(path)
+        return real_targets(targets, path)
+
+    monkeypatch.setattr(Targets, "__getitem__", targets_of)
     edit_text(wiki)
     assert build(Config(wiki=wiki, out=out)).written
     assert unpacked == {"a.md", "b.md", "index.md"}
+    assert opened == {"a.md", "b.md", "index.md"}
+    assert (out / "img" / "d.svg").is_file()
 
 
 def cold_site(wiki, tmp_path, monkeypatch, name):

@@ -9,7 +9,7 @@ from pathlib import Path
 from . import cache, history
 from .check import Earlier, caused_by_change, check_wiki, pages_to_judge
 from .config import Config
-from .graph import FILE, WikiGraph, output_path
+from .graph import WikiGraph, output_path
 from .load import load_paths, parse_page, reload_wiki
 from .markdown import make_parser
 from .model import ERROR, Change, Finding, Site
@@ -136,7 +136,7 @@ def _kept_entries(out: Path, before: WikiGraph, changed: set[str]) -> dict[str, 
 def _carried_over(before: WikiGraph, graph: WikiGraph, previous: cache.Record, site: Site) -> list[str] | None:
     """The files of the old site the new one keeps: every page's HTML and source, every linked
     file and every shared file, but for those just rendered; None if the old site lacks one."""
-    linked = {target.path for targets in graph.targets.values() for target in targets if target.kind == FILE}
+    linked = graph.targets.linked_files()
     old_html = {output_path(path) for path in before.pages}
     new_html = old_html if graph.pages.keys() == before.pages.keys() else {output_path(path) for path in graph.pages}
     old_shared = previous.outputs.keys() - old_html - before.wiki.files

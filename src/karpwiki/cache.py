@@ -27,7 +27,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .load import wiki_paths
-from .graph import Target
+from .graph import Targets
 from .model import Finding, Heading, Link, LinkContext, Page, Wiki
 
 LIBRARIES = ("markdown-it-py", "jinja2", "pygments", "pyyaml", "mdurl", "markupsafe")
@@ -191,7 +191,7 @@ class BuildState:
     files: dict[str, str]  # Inputs.files of that build
     digest: str  # the digest in the run's record: the state is used only with that very record
     wiki: Wiki  # its pages, of which the state keeps what StoredPage holds
-    targets: dict[str, tuple[Target, ...]]  # every page's links, resolved
+    targets: Targets  # every page's links, resolved
     incoming: dict[str, frozenset[str]]  # WikiGraph.incoming: what an edit's graph starts from
     base: StateBase | None = field(default=None, compare=False, repr=False)  # what it was read from
 
@@ -203,7 +203,7 @@ class StateBase:
 
     token: str  # names this base; a delta written against another base is not applied
     pages: dict[str, Page]
-    targets: dict[str, tuple[Target, ...]]
+    targets: dict[str, bytes]  # Targets.packed()
     incoming: dict[str, frozenset[str]]
 
 
@@ -262,7 +262,8 @@ class _Base:
     files: dict[str, str]
     digest: str
     pages: list[_StoredForm]  # in path order
-    targets: dict[str, tuple[Target, ...]]
+    targets: dict[str, bytes]  # Targets.packed()
+    linked: dict[str, tuple[str, ...]]
     incoming: dict[str, frozenset[str]]
     wiki_files: frozenset[str]
     findings: tuple[Finding, ...]
@@ -275,7 +276,8 @@ class _Delta:
     files: dict[str, str]
     digest: str
     pages: dict[str, _StoredForm | None]  # pages that are not the base's, by path; None: no longer a page
-    targets: dict[str, tuple[Target, ...] | None]  # like pages
+    targets: dict[str, bytes | None]  # like pages
+    linked: dict[str, tuple[str, ...]]
     incoming: dict[str, frozenset[str] | None]
     wiki_files: frozenset[str]
     findings: tuple[Finding, ...]
@@ -303,16 +305,18 @@ def read_state(path: Path, settings: str) -> BuildState | None:
     delta = _read_pickle(_delta_path(path), _Delta)
     if delta is None or getattr(delta, "settings", None) != settings or delta.base != stored.token:
         wiki = Wiki(tuple(pages.values()), stored.wiki_files, stored.findings)
-        return BuildState(stored.settings, stored.files, stored.digest, wiki, stored.targets, stored.incoming, base)
+        return BuildState(stored.settings, stored.files, stored.digest, wiki, Targets(dict(stored.targets), stored.linked),
+                          stored.incoming, base)
     pages = _merged(pages, {key: None if form is None else _stored_page(form) for key, form in delta.pages.items()})
     wiki = Wiki(tuple(pages[key] for key in sorted(pages)), delta.wiki_files, delta.findings)
-    return BuildState(delta.settings, delta.files, delta.digest, wiki, _merged(stored.targets, delta.targets),
+    return BuildState(delta.settings, delta.files, delta.digest, wiki, Targets(_merged(stored.targets, delta.targets), delta.linked),
                       _merged(stored.incoming, delta.incoming), base)
 
 
 def save_state(path: Path, state: BuildState, base: StateBase | None) -> None:
     """Keep `state` for the next run: as its difference from `base` (the state this run read),
     or whole when there is none or the difference has grown too large."""
+    targets, linked = state.targets.packed()
     if base is not None:
         now = {page.path: page for page in state.wiki.pages}
         pages: dict[str, _StoredForm | None] = {
@@ -321,13 +325,13 @@ def save_state(path: Path, state: BuildState, base: StateBase | None) -> None:
         pages.update(dict.fromkeys(base.pages.keys() - now.keys()))
         if len(pages) <= max(DELTA_PAGES, DELTA_SHARE * len(base.pages)):
             delta = _Delta(base.token, state.settings, state.files, state.digest, pages,
-                           _changes(base.targets, state.targets), _changes(base.incoming, state.incoming),
+                           _changes(base.targets, targets), linked, _changes(base.incoming, state.incoming),
                            state.wiki.files, state.wiki.findings)
             _write_pickle(_delta_path(path), delta)
             return
     forms = [_stored_form(page) for page in sorted(state.wiki.pages, key=lambda page: page.path)]
     _write_pickle(path, _Base(os.urandom(8).hex(), state.settings, state.files, state.digest, forms,
-                              state.targets, state.incoming, state.wiki.files, state.wiki.findings))
+                              targets, linked, state.incoming, state.wiki.files, state.wiki.findings))
     try:
         _delta_path(path).unlink(missing_ok=True)  # written against the base just replaced
     except OSError:

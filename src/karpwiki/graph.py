@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import difflib
 import html
+import pickle
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import unquote
@@ -33,6 +35,62 @@ class Target:
     path: str = ""  # wiki-relative POSIX path of the target (PAGE, FILE, CASE; asked-for path for MISSING)
     fragment: str = ""  # decoded "#fragment" without the "#"; "" when absent
     suggestion: str = ""  # an existing path, written relative to the linking page
+
+
+class Targets(Mapping[str, tuple[Target, ...]]):
+    """Every page's links resolved, by page path. A state (see cache) keeps each page's as
+    bytes, a pickle of plain tuples, which stay packed until first asked for: an edit build
+    of a large wiki looks at a few pages' targets, and unpickling a hundred thousand Target
+    objects would cost more than the build. The files each packed page links to are kept
+    apart (`linked`): every build copies those."""
+
+    def __init__(self, entries: dict[str, tuple[Target, ...] | bytes], linked: dict[str, tuple[str, ...]] | None = None,
+                 opened: dict[str, tuple[Target, ...]] | None = None):
+        self._entries = entries  # resolved targets, or packed ones
+        self._linked = linked or {}  # packed pages that link to files → those files
+        self._opened = {} if opened is None else opened  # packed entries unpacked, by path
+
+    def __getitem__(self, path: str) -> tuple[Target, ...]:
+        entry = self._entries[path]
+        if not isinstance(entry, bytes):
+            return entry
+        opened = self._opened.get(path)
+        if opened is None:
+            opened = self._opened[path] = tuple(Target(*fields) for fields in pickle.loads(entry))
+        return opened
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __or__(self, changes: dict[str, tuple[Target, ...]]) -> Targets:
+        """These targets with some pages' replaced; the packed ones stay packed."""
+        linked = {path: files for path, files in self._linked.items() if path not in changes}
+        return Targets({**self._entries, **changes}, linked, self._opened)
+
+    def linked_files(self) -> set[str]:
+        """The files (not pages) some page links to, which the site copies."""
+        found = {file for files in self._linked.values() for file in files}
+        for entry in self._entries.values():
+            if not isinstance(entry, bytes):
+                found.update(target.path for target in entry if target.kind == FILE)
+        return found
+
+    def packed(self) -> tuple[dict[str, bytes], dict[str, tuple[str, ...]]]:
+        """(entries, linked) for a state: what came packed is the very same bytes, so that a
+        state's difference from its base is found by identity."""
+        entries, linked = {}, dict(self._linked)
+        for path, entry in self._entries.items():
+            if not isinstance(entry, bytes):
+                entries[path] = pickle.dumps(tuple(tuple(target.__dict__.values()) for target in entry), pickle.HIGHEST_PROTOCOL)
+                files = tuple(target.path for target in entry if target.kind == FILE)
+                if files:
+                    linked[path] = files
+            else:
+                entries[path] = entry
+        return entries, linked
 
 
 def output_path(page_path: str) -> str:
@@ -130,10 +188,11 @@ class WikiGraph:
         return relative_url(page.path, candidates[0]) if candidates else ""
 
     @cached_property
-    def targets(self) -> dict[str, tuple[Target, ...]]:
+    def targets(self) -> Targets:
         """Every page's links resolved, in the order of page.links. A link resolves the same
         from every page of a folder (but for a bare "#fragment"), so each (folder, href) is
-        resolved once, and equal targets are one object (which the state pickles once)."""
+        resolved once. From a previous graph that resolves alike, the unchanged pages' are
+        taken as they are."""
         reuse, known = self._reusable, {}
 
         def resolved(page: Page, href: str) -> Target:
@@ -143,11 +202,11 @@ class WikiGraph:
                 target = known[key] = self.resolve(page, href)
             return target
 
-        return {
-            path: reuse.targets[path]
-            if reuse is not None and reuse.pages.get(path) is page
-            else tuple(resolved(page, link.href) for link in page.links)
-            for path, page in self.pages.items()
+        if reuse is None:
+            return Targets({path: tuple(resolved(page, link.href) for link in page.links) for path, page in self.pages.items()})
+        return reuse.targets | {
+            path: tuple(resolved(page, link.href) for link in page.links)
+            for path, page in self.pages.items() if reuse.pages[path] is not page
         }
 
     @cached_property

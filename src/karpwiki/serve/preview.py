@@ -16,7 +16,7 @@ from ..check import Earlier, check_wiki
 from ..config import Config
 from ..errors import KarpwikiError
 from ..formats import format_findings
-from ..graph import FILE, WikiGraph, output_path
+from ..graph import WikiGraph, output_path
 from ..load import load_wiki, reload_wiki
 from ..model import ERROR, Finding, Site, Wiki
 from ..render import affected_pages, load_theme, render_site
@@ -115,7 +115,7 @@ class Preview:
         if self.written is None:
             return set()
         removed = {p for p in self.written.pages if p not in graph.pages}
-        linked = {t.path for targets in graph.targets.values() for t in targets if t.kind == FILE}
+        linked = graph.targets.linked_files()
         copied = {path for path in self.on_disk if path in self.written.wiki.files and path not in self.written.pages}
         return {output_path(p) for p in removed} | removed | (copied - linked)
 
