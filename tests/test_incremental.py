@@ -256,13 +256,16 @@ def cold_site(wiki, tmp_path, monkeypatch, name):
 def test_edit_builds_keep_the_old_side_and_link_only_what_changed(wiki, tmp_path, monkeypatch):
     out = tmp_path / "site"
     build(Config(wiki=wiki, out=out))
-    edit_text(wiki)
-    build(Config(wiki=wiki, out=out))
     previous = tmp_path / ".site.previous"
+    live = {path: inode for path, inode in inodes(out).items() if path != MARKER}
+    assert inodes(previous) == {**live, ".gitignore": (previous / ".gitignore").stat().st_ino}
     assert (previous / ".gitignore").read_text() == "*\n"  # git status does not list it
     linked = []
     real_link = os.link
     monkeypatch.setattr(os, "link", lambda source, target: linked.append(source) or real_link(source, target))
+    edit_text(wiki)
+    build(Config(wiki=wiki, out=out))
+    assert linked == []  # a full build leaves links to its site there: the first edit keeps them
     (wiki / "g.md").write_text(PAGES["g.md"] + "\nAn edit of another page.\n")
     assert build(Config(wiki=wiki, out=out)).written
     # the old side was the site before the first edit: what that edit rewrote, and this one

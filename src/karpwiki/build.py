@@ -72,9 +72,13 @@ def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> 
         findings = _findings(graph, config, progress)
         if blocks(findings, strict):
             return Report(len(graph.pages), findings)  # nothing written: the old site stays
-        with staging_folder(config.wiki, config.out) as staging:
+        with staging_folder(config.wiki, config.out, keep=True) as staging:
             outputs = shards.write_into(staging, graph, theme, config.base_url)
             _publish(staging, config, inputs, graph, findings, outputs, None)
+            # The old site left in staging (if any) becomes links to the new one: the first
+            # edit build after this one then links only what it changes, like every later one.
+            staging.mkdir(exist_ok=True)
+            link_files(staging, config.out, list(outputs))
     return Report(len(graph.pages), findings, written=True)
 
 

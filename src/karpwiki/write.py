@@ -35,16 +35,17 @@ def write_site(site: Site, wiki: Path, out: Path, record: str = "") -> None:
 
 
 @contextmanager
-def staging_folder(wiki: Path, out: Path, reuse: bool = False):
+def staging_folder(wiki: Path, out: Path, reuse: bool = False, keep: bool = False):
     """A folder beside `out` to write the new site into, held under the build lock; whatever
     is left of it afterwards (a failed build, or the old site after publish) is removed, but
-    with `reuse`.
+    with `keep` or `reuse`.
 
     With `reuse` (an edit build, whose new site is mostly the old one's files), the folder
-    starts as the old side of the last such swap, kept beside `out` as `.OUT.previous`, and
-    what is left of it afterwards is kept in its place: link_files then links and unlinks only
-    the files that changed since, not every file of the site. Parallel renderers each write
-    their share of the site into it (write_files)."""
+    starts as the old side of the last swap, kept beside `out` as `.OUT.previous`, and what
+    is left of it afterwards is kept in its place: link_files then links and unlinks only the
+    files that changed since, not every file of the site. With `keep` (a full build, which
+    links the new site into what is left), it starts empty and is kept the same way.
+    Parallel renderers each write their share of the site into it (write_files)."""
     out = out.absolute()
     _refuse_dangerous_out(wiki, out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +60,7 @@ def staging_folder(wiki: Path, out: Path, reuse: bool = False):
         try:
             yield staging
         finally:
-            if reuse and staging.is_dir():
+            if (reuse or keep) and staging.is_dir():
                 (staging / IGNORED).unlink(missing_ok=True)
                 (staging / IGNORED).write_text("*\n")  # a copy of the site that git status need not show
                 os.rename(staging, previous)

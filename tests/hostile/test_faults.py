@@ -70,7 +70,8 @@ def test_sigkill_at_random_moments_leaves_the_old_site_or_the_new_one(versions, 
             shutil.copytree(tmp_path / "seed", out)
     build(wiki, out)  # the next build succeeds and cleans up what the kills left
     assert tree_bytes(out) == new
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+    # no staging folder is left; the old side of the swap is kept, for the next edit build
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == [".site.previous"]
     assert outcomes["old"] and outcomes["new"], outcomes  # the kills landed on both sides of the swap
 
 
