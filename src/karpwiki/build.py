@@ -59,12 +59,13 @@ def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> 
     theme = load_theme(config.templates)  # a broken theme stops us before any work
     inputs = cache.read_inputs(config, "build")
     previous = cache.read_record(config.out / MARKER)
-    intact = previous is not None and cache.outputs_intact(config.out, previous)
+    live = cache.live_inodes(config.out, previous) if previous is not None else None
+    intact = live is not None
     if intact and previous.digest == inputs.digest and not blocks(previous.findings, strict):
         return Report(previous.pages, previous.findings, unchanged=True)
     state = cache.read_state(cache.state_path(config, "build"), inputs.settings) if intact else None
     if state and state.digest == previous.digest:
-        report = _build_changes(config, strict, progress, theme, inputs, previous, state)
+        report = _build_changes(config, strict, progress, theme, inputs, previous, state, live)
         if report:
             return report
     with ShardedWiki(config.wiki, config.workers, progress=progress) as shards:  # parse, render, write on every core
@@ -83,7 +84,7 @@ def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> 
 
 
 def _build_changes(config: Config, strict: bool, progress: Progress, theme, inputs: cache.Inputs,
-                   previous: cache.Record, state: cache.BuildState) -> Report | None:
+                   previous: cache.Record, state: cache.BuildState, live: dict[str, int]) -> Report | None:
     """The site in `out` was built with these settings: read again only the wiki files that
     changed since, render the pages whose HTML shows them (render.affected_pages), and carry
     every other file of the site over as it is. None when the old site cannot serve."""
@@ -104,7 +105,7 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
         return None
     progress.say(f"changed files: {len(changed)}; pages rendered again: {len(pages)} of {len(graph.pages)}")
     with staging_folder(config.wiki, config.out, reuse=True) as staging:
-        link_files(staging, config.out, kept)  # each the size it had: outputs_intact said so
+        link_files(staging, config.out, kept, live)  # each the size it had: live_inodes said so
         outputs = {**{path: previous.outputs[path] for path in kept}, **write_files(staging, site, config.wiki, config.out)}
         _publish(staging, config, inputs, graph, findings, outputs, state.base)
     return Report(len(graph.pages), findings, written=True)

@@ -167,13 +167,19 @@ def read_record(path: Path) -> Record | None:
         return None
 
 
-def outputs_intact(out: Path, record: Record) -> bool:
-    """Every file the record lists is still there with its size (a cheap stat each)."""
-    top = os.fspath(out) + "/"
+def live_inodes(out: Path, record: Record) -> dict[str, int] | None:
+    """Each file the record lists by its inode, if every one is still there with its size (a
+    cheap stat each); None if one is not. The inodes tell link_files which files are these."""
+    top, inodes = os.fspath(out) + "/", {}
     try:
-        return all(os.stat(top + path).st_size == size for path, size in record.outputs.items())
+        for path, size in record.outputs.items():
+            info = os.stat(top + path)
+            if info.st_size != size:
+                return None
+            inodes[path] = info.st_ino
     except OSError:
-        return False
+        return None
+    return inodes
 
 
 def check_record_path(config: Config) -> Path:

@@ -115,13 +115,14 @@ def _write_part(stream, source, part: bytes | tuple[int, int]) -> None:
         view = view[stream.write(view):]
 
 
-def link_files(staging: Path, live: Path, paths: list[str]) -> None:
+def link_files(staging: Path, live: Path, paths: list[str], live_inodes: dict[str, int] | None = None) -> None:
     """Make the staging folder hold these files of the live site, as hard links (copies where
     the filesystem has none), and nothing else. What staging_folder reused is checked file by
     file: one that is the live file itself (the same inode) stays, whatever else is there goes.
+    The live files' inodes are looked up unless the caller has them (at least for `paths`).
     Plain strings: an edit build of a large wiki carries over tens of thousands of files."""
     source_top, target_top = os.fspath(live) + "/", os.fspath(staging) + "/"
-    live_files, _ = _tree(source_top)
+    live_files = _tree(source_top)[0] if live_inodes is None else live_inodes
     present, present_folders = _tree(target_top)
     missing, folders = set(paths), _folders_of(paths)
     for relative, inode in present.items():
