@@ -15,12 +15,14 @@ from karpwiki import load as load_module
 from karpwiki.build import build, check
 from karpwiki.config import Config
 from karpwiki.graph import Targets, WikiGraph
+from karpwiki.render import markup
 from karpwiki.write import MARKER
 
 HUB = "# Hub\n\nRead in this order:\n\n1. [Alpha](a.md)\n2. [Beta](b.md)\n3. [Gamma](g.md)\n"
 PAGES = {
     "index.md": HUB,
-    "a.md": "# Alpha\n\nAlpha links to [beta](b.md) and shows ![a diagram](img/d.svg).\n\n## Details\n\nMore text.\n",
+    "a.md": "# Alpha\n\nAlpha links to [beta](b.md) and shows ![a diagram](img/d.svg).\n\n## Details\n\nMore text.\n\n"
+            "```python\nprint('alpha')\n```\n\n    an indented block\n",
     "b.md": "# Beta\n\nBeta goes back to [alpha](a.md#details).\n",
     "g.md": "# Gamma\n\nGamma cites [beta](b.md).\n",
     "img/d.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
@@ -244,6 +246,25 @@ def test_an_edit_build_unpacks_only_the_pages_it_looks_into(wiki, tmp_path, monk
     assert unpacked == {"a.md", "b.md", "index.md"}
     assert opened == {"a.md", "b.md", "index.md"}
     assert (out / "img" / "d.svg").is_file()
+
+
+def test_an_edit_build_takes_unchanged_code_blocks_from_the_live_page(wiki, tmp_path, monkeypatch):
+    """A text edit of a.md highlights none of its code again; an edit of one block highlights
+    that block alone. Both give a cold build's bytes."""
+    out = tmp_path / "site"
+    build(Config(wiki=wiki, out=out))
+    highlighted = []
+    real = markup._highlight
+    monkeypatch.setattr(markup, "_highlight", lambda code, language: highlighted.append(code) or real(code, language))
+    edit_text(wiki)
+    assert build(Config(wiki=wiki, out=out)).written
+    assert highlighted == []
+    assert tree_bytes(out) == cold_site(wiki, tmp_path, monkeypatch, "cold-text")
+    (wiki / "a.md").write_text((wiki / "a.md").read_text().replace("print('alpha')", "print('alpha', 2)"))
+    highlighted.clear()  # the cold build highlighted everything
+    assert build(Config(wiki=wiki, out=out)).written
+    assert highlighted == ["print('alpha', 2)\n"]
+    assert tree_bytes(out) == cold_site(wiki, tmp_path, monkeypatch, "cold-code")
 
 
 def cold_site(wiki, tmp_path, monkeypatch, name):

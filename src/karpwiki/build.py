@@ -12,9 +12,9 @@ from .config import Config
 from .graph import WikiGraph, output_path
 from .load import load_paths, parse_page, reload_wiki
 from .markdown import make_parser
-from .model import ERROR, Change, Finding, Site
+from .model import ERROR, Change, Finding, Page, Site
 from .progress import SILENT, Progress
-from .render import PAGED_DATA, affected_pages, changed_facts, load_theme, page_spans, render_site
+from .render import PAGED_DATA, affected_pages, changed_facts, code_blocks, load_theme, page_spans, render_site
 from .workers import ShardedWiki
 from .write import MARKER, link_files, publish, staging_folder, write_files
 
@@ -93,7 +93,8 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
     if blocks(findings, strict):
         return Report(len(graph.pages), findings)
     pages = affected_pages(before, graph, changed)
-    shown_again = load_paths(config.wiki, sorted(pages - changed)).pages  # unchanged, but re-rendered
+    again = sorted(pages - changed)  # unchanged, but rendered again
+    shown_again = load_paths(config.wiki, again, highlighted=_highlighted(config.out, [before.pages[path] for path in again])).pages
     graph.pages.update((page.path, page) for page in shown_again)
     facts = changed_facts(before, graph, changed)
     entries = _kept_entries(config.out, before, changed) if facts & {"listing", "text"} else {}
@@ -118,7 +119,25 @@ def _graph_after_edits(config: Config, inputs: cache.Inputs, state: cache.BuildS
     changed = {path for path in inputs.files.keys() | state.files.keys() if inputs.files.get(path) != state.files.get(path)}
     before = WikiGraph(state.wiki)
     before.targets, before.incoming = state.targets, state.incoming  # as the last run resolved them
-    return before, WikiGraph(reload_wiki(state.wiki, config.wiki, changed, bodies), previous=before), changed
+    highlighted = _highlighted(config.out, [before.pages[path] for path in changed if path in before.pages]) if bodies else {}
+    return before, WikiGraph(reload_wiki(state.wiki, config.wiki, changed, bodies, highlighted), previous=before), changed
+
+
+def _highlighted(out: Path, pages: list[Page]) -> dict[str, str]:
+    """The HTML of these pages' code blocks as the live site shows them, by code key: a page
+    read again takes its unchanged blocks from there instead of highlighting them (making
+    a lexer costs as much as the rest of an edit build). Nothing from a page whose HTML has
+    not one block for each key the state holds."""
+    known = {}
+    for page in pages:
+        if page.code:
+            try:
+                blocks = code_blocks((out / output_path(page.path)).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue
+            if len(blocks) == len(page.code):
+                known.update(zip(page.code, blocks))
+    return known
 
 
 def _kept_entries(out: Path, before: WikiGraph, changed: set[str]) -> dict[str, dict[str, tuple[int, int]]] | None:

@@ -213,16 +213,24 @@ class StateBase:
     incoming: dict[str, frozenset[str]]
 
 
+_EAGER = ("path", "title", "description", "tags", "order")
+# Each kept as plain tuples of its objects' fields, which pickle in C (objects pickle through
+# their classes, at several times the cost); None for fields that are plain already.
+_LAZY = (("headings", Heading), ("links", Link), ("link_contexts", LinkContext), ("ordered_lists", None), ("code", None))
+_StoredForm = tuple  # the _EAGER fields, then the pickled _LAZY ones
+
+
 def _lazy(index: int) -> property:
     return property(lambda page: page._unpacked()[index])
 
 
 class StoredPage(Page):
-    """A page read back from a state. Its headings, links, link sentences and ordered lists
-    (_LAZY) stay pickled until first asked for: an edit build of a large wiki asks for those
-    of a few pages, and unpickling a hundred thousand links would cost more than the build."""
+    """A page read back from a state. Its headings, links, link sentences, ordered lists and
+    code keys (_LAZY) stay pickled until first asked for: an edit build of a large wiki asks
+    for those of a few pages, and unpickling a hundred thousand links would cost more than
+    the build."""
 
-    headings, links, link_contexts, ordered_lists = (_lazy(index) for index in range(4))
+    headings, links, link_contexts, ordered_lists, code = (_lazy(index) for index in range(len(_LAZY)))
 
     def _unpacked(self) -> tuple:
         fields = self.__dict__
@@ -232,13 +240,6 @@ class StoredPage(Page):
                 for (_, kind), values in zip(_LAZY, pickle.loads(fields["_packed"]))
             )
         return fields["_lazy"]
-
-
-_EAGER = ("path", "title", "description", "tags", "order")
-# Each kept as plain tuples of its objects' fields, which pickle in C (objects pickle through
-# their classes, at several times the cost); None for fields that are plain already.
-_LAZY = (("headings", Heading), ("links", Link), ("link_contexts", LinkContext), ("ordered_lists", None))
-_StoredForm = tuple  # the _EAGER fields, then the pickled _LAZY ones
 
 
 def _stored_form(page: Page) -> _StoredForm:

@@ -12,7 +12,7 @@ import itertools
 import os
 import posixpath
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,7 +23,7 @@ from .errors import UsageError
 from .markdown import MAX_NESTING, make_parser, plain_text, unique_ids
 from .model import ERROR, WARNING, Finding, Heading, Link, Page, Wiki
 from .progress import SILENT, Progress
-from .render.markup import body_html
+from .render.markup import NONE_HIGHLIGHTED, body_html
 from .text import link_contexts, ordered_list_links, sections, without_comments
 
 FRONT_MATTER_FENCE = "---"
@@ -51,15 +51,17 @@ def wiki_paths(root: Path) -> list[str]:
     return list(_walk(root))
 
 
-def load_paths(root: Path, paths: list[str], bodies: bool = True, progress: Progress = SILENT) -> Wiki:
+def load_paths(root: Path, paths: list[str], bodies: bool = True, progress: Progress = SILENT,
+               highlighted: Mapping[str, str] = NONE_HIGHLIGHTED) -> Wiki:
     """The part of the wiki made of these files: parallel loaders each read a share.
 
     Without `bodies`, no page's HTML is rendered (a check needs none, and highlighting code is
-    much of a build's time)."""
+    much of a build's time); code blocks found in `highlighted` are not highlighted again
+    (see render.markup.body_html)."""
     parser, real_root = make_parser(), root.resolve()
     entries = []
     for path in paths:
-        entries.append(_load_entry(parser, root, real_root, path, bodies))
+        entries.append(_load_entry(parser, root, real_root, path, bodies, highlighted))
         progress.step()
     return _assemble(entries)
 
@@ -80,11 +82,12 @@ def merge_wikis(parts: list[Wiki]) -> Wiki:
     )
 
 
-def reload_wiki(previous: Wiki, root: Path, changed: set[str], bodies: bool = True) -> Wiki:
+def reload_wiki(previous: Wiki, root: Path, changed: set[str], bodies: bool = True,
+                highlighted: Mapping[str, str] = NONE_HIGHLIGHTED) -> Wiki:
     """The wiki after some files (wiki-relative paths) were added, edited or removed.
 
     Only the changed files are read again; everything else is carried over, so a preview
-    rebuild costs one page, not the whole wiki.
+    rebuild costs one page, not the whole wiki. `highlighted` as for load_paths.
     """
     parser, real_root = make_parser(), root.resolve()
     changed = _expand_folders(previous, root, changed)
@@ -96,7 +99,7 @@ def reload_wiki(previous: Wiki, root: Path, changed: set[str], bodies: bool = Tr
         for path, page in _entries_by_path(previous).items()
         if path not in changed
     ]
-    fresh = [_load_entry(parser, root, real_root, path, bodies) for path in sorted(changed) if not _hidden(path)]
+    fresh = [_load_entry(parser, root, real_root, path, bodies, highlighted) for path in sorted(changed) if not _hidden(path)]
     return _assemble(kept + fresh)
 
 
@@ -134,7 +137,8 @@ def _assemble(entries: list[_Entry]) -> Wiki:
     )
 
 
-def _load_entry(parser, root: Path, real_root: Path, relative: str, render_body: bool = True) -> _Entry:
+def _load_entry(parser, root: Path, real_root: Path, relative: str, render_body: bool = True,
+                highlighted: Mapping[str, str] = NONE_HIGHLIGHTED) -> _Entry:
     """One path of the wiki: whether pages may link to it, its page if it is one, its problems."""
     path = root / relative
     try:
@@ -151,7 +155,7 @@ def _load_entry(parser, root: Path, real_root: Path, relative: str, render_body:
         return _Entry(relative, False, None, ())
     if path.suffix != ".md":
         return _Entry(relative, True, None, ())
-    page, findings = _load_page(parser, path, relative, render_body)
+    page, findings = _load_page(parser, path, relative, render_body, highlighted)
     return _Entry(relative, True, page, tuple(findings))
 
 
@@ -173,7 +177,8 @@ def _walk(root: Path):
                 yield prefix + name
 
 
-def _load_page(parser, path: Path, relative: str, render_body: bool) -> tuple[Page | None, list[Finding]]:
+def _load_page(parser, path: Path, relative: str, render_body: bool,
+               highlighted: Mapping[str, str]) -> tuple[Page | None, list[Finding]]:
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -185,10 +190,11 @@ def _load_page(parser, path: Path, relative: str, render_body: bool) -> tuple[Pa
         return None, [
             Finding(relative, line, 0, ERROR, "bad-encoding", f"not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})")
         ]
-    return parse_page(parser, relative, text, render_body)
+    return parse_page(parser, relative, text, render_body, highlighted)
 
 
-def parse_page(parser, relative: str, text: str, render_body: bool = False) -> tuple[Page, list[Finding]]:
+def parse_page(parser, relative: str, text: str, render_body: bool = False,
+               highlighted: Mapping[str, str] = NONE_HIGHLIGHTED) -> tuple[Page, list[Finding]]:
     """One page from its text: front matter, headings, links and (with `render_body`) its HTML, from
     one parse; problems as findings."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
@@ -214,6 +220,7 @@ def parse_page(parser, relative: str, text: str, render_body: bool = False) -> t
                                 f"nesting deeper than {MAX_NESTING // 2} lists or quotes; the rest of the page would be lost"))
     headings = _collect_headings(tokens)
     links = _collect_links(tokens, lines, env)
+    body, code = body_html(parser, tokens, links, highlighted) if render_body else ("", ())
     stem = posixpath.splitext(posixpath.basename(relative))[0]
     title = meta.get("title") or next((h.text for h in headings if h.level == 1), None) or stem
     page = Page(
@@ -224,12 +231,13 @@ def parse_page(parser, relative: str, text: str, render_body: bool = False) -> t
         order=meta.get("order"),
         headings=headings,
         links=links,
-        body=body_html(parser, tokens, links) if render_body else "",
+        body=body,
         source=text,
         sections=sections(tokens, headings),
         link_contexts=link_contexts(tokens, len(links)),
         published=without_comments(text, tokens),
         ordered_lists=ordered_list_links(tokens),
+        code=code,
     )
     return page, findings
 

@@ -61,6 +61,7 @@ class Page:
     link_contexts: tuple[LinkContext | None, ...] = field(repr=False, compare=False, default=())  # by link
     published: str = field(repr=False, compare=False, default="")  # the source without HTML comments
     ordered_lists: tuple[tuple[int, ...], ...] = field(repr=False, compare=False, default=())  # link indices
+    code: tuple[str, ...] = field(repr=False, compare=False, default=())  # render.markup.code_key of each block, in order
 
 
 @dataclass(frozen=True, order=True)

@@ -19,11 +19,13 @@ from .listings import llms_txt, sitemap_xml
 from .nav import page_groups
 from .page import ALL_FACTS, affected_pages, changed_facts, render_generated_index, render_not_found, render_pages
 from .data import data_path, page_spans
+from .markup import code_blocks
 from .previews import PREVIEW_DATA, preview_data
 from .search import SEARCH_DATA, search_data
 from .theme import Theme, load_theme, static_files
 
-__all__ = ["PAGED_DATA", "Theme", "affected_pages", "changed_facts", "load_theme", "page_spans", "refuse_overwrites", "render_site"]
+__all__ = ["PAGED_DATA", "Theme", "affected_pages", "changed_facts", "code_blocks", "load_theme", "page_spans",
+           "refuse_overwrites", "render_site"]
 
 # The shared files made of one entry per page, in path order (see data.paged_script).
 PAGED_DATA = (data_path(SEARCH_DATA), data_path(PREVIEW_DATA))

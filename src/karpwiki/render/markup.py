@@ -11,8 +11,11 @@ URLs never become links, comments vanish.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
@@ -33,11 +36,36 @@ from ..model import Link, Page
 SLOT = "\x00{}\x00"
 SLOT_PATTERN = re.compile("\x00([0-9]+)\x00")
 CODE_FORMATTER = HtmlFormatter(wrapcode=True)
+NONE_HIGHLIGHTED: Mapping[str, str] = MappingProxyType({})  # no code block's HTML known beforehand
+CODE_OPEN, CODE_CLOSE = '<div class="highlight"><pre>', "</pre></div>\n"  # around every code block
 
 
-def body_html(parser: MarkdownIt, tokens: list, links: tuple[Link, ...]) -> str:
-    """The page's HTML with a slot where each safe link's URL goes (see fill_links)."""
-    return _RENDERER.render(tokens, parser.options, {"links": links, "open_links": []}) if tokens else ""
+def body_html(parser: MarkdownIt, tokens: list, links: tuple[Link, ...],
+              highlighted: Mapping[str, str] = NONE_HIGHLIGHTED) -> tuple[str, tuple[str, ...]]:
+    """The page's HTML with a slot where each safe link's URL goes (see fill_links), and the
+    code_key of each code block in it, in order. A block whose key `highlighted` holds (from
+    the live site, see code_blocks) takes that HTML as it is: making a lexer costs as much as
+    the rest of an edit build."""
+    env = {"links": links, "open_links": [], "code": [], "highlighted": highlighted}
+    return (_RENDERER.render(tokens, parser.options, env) if tokens else ""), tuple(env["code"])
+
+
+def code_key(language: str, code: str) -> str:
+    """Names a code block by what decides its HTML."""
+    return hashlib.blake2b(f"{language}\0{code}".encode(), digest_size=16).hexdigest()
+
+
+def code_blocks(html: str) -> list[str]:
+    """The HTML of each code block of a page, in order, as _highlight wrote it. Code is
+    escaped, so the closing tags cannot occur inside a block, nor the opening one in text."""
+    blocks, position = [], 0
+    while (start := html.find(CODE_OPEN, position)) >= 0:
+        end = html.find(CODE_CLOSE, start)
+        if end < 0:
+            break
+        position = end + len(CODE_CLOSE)
+        blocks.append(html[start:position])
+    return blocks
 
 
 def fill_links(page: Page, targets: tuple[g.Target, ...]) -> str:
@@ -103,10 +131,10 @@ class _PageRenderer(RendererHTML):
     def fence(self, tokens, idx, options, env):
         token = tokens[idx]
         language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
-        return _highlight(token.content, language)
+        return _known_or_highlighted(token.content, language, env)
 
     def code_block(self, tokens, idx, options, env):
-        return _highlight(tokens[idx].content, "")
+        return _known_or_highlighted(tokens[idx].content, "", env)
 
     def table_open(self, tokens, idx, options, env):
         return '<div class="table-wrap"><table>\n'
@@ -145,10 +173,17 @@ def _href(page: Page, target: g.Target, written: str) -> str:
     return written
 
 
+def _known_or_highlighted(code: str, language: str, env: dict) -> str:
+    key = code_key(language, code)
+    env["code"].append(key)
+    known = env["highlighted"].get(key)
+    return _highlight(code, language) if known is None else known
+
+
 def _highlight(code: str, language: str) -> str:
     lexer = _lexer(language)
     if lexer is None:
-        return f'<div class="highlight"><pre><code>{escapeHtml(code)}</code></pre></div>\n'
+        return f'{CODE_OPEN}<code>{escapeHtml(code)}</code>{CODE_CLOSE}'
     return highlight(code, lexer, CODE_FORMATTER)
 
 
