@@ -54,6 +54,9 @@ def test_resolve(wiki_graph, source, href, expected):
         ("%20javascript:x", "javascript:"),
         ("&#x6A;avascript:x", "javascript:"),
         ("jav&amp;#x61;script:x", "javascript:"),
+        ("javascript&#58;x", "javascript:"),  # no colon as such: only decoding finds the scheme
+        ("javascript&colon;x", "javascript:"),
+        ("javascript%3Ax", "javascript:"),
         ("VBScript:x", "vbscript:"),
         ("data:text/html,x", "data:"),
         ("https://javascript.example", ""),

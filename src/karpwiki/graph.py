@@ -105,7 +105,10 @@ def relative_url(from_page: str, to_path: str) -> str:
 
 def unsafe_scheme(href: str) -> str:
     """"javascript:", "vbscript:" or "data:" if a browser would read href so, in any case,
-    encoding or spacing; "" for every other URL."""
+    encoding or spacing; "" for every other URL. Most hrefs of a wiki are paths: with no
+    colon, plain, percent-encoded or as an entity, they cannot spell a scheme."""
+    if ":" not in href and "%" not in href and "&" not in href:
+        return ""
     cleaned = unquote(href)
     for _ in range(3):  # entity encodings may be nested; three layers is plenty
         cleaned = html.unescape(cleaned)
