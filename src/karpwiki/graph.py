@@ -99,8 +99,11 @@ def output_path(page_path: str) -> str:
 
 
 def relative_url(from_page: str, to_path: str) -> str:
-    """A URL from one page's output to another output path, relative so the site works anywhere."""
-    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+    """A URL from one page's output to another output path (both normalised, as the resolver
+    gives them), relative so the site works anywhere. From the root, the path is its own URL:
+    most links of a wiki are, and relpath costs more than the rest of writing the link."""
+    folder = posixpath.dirname(from_page)
+    return posixpath.relpath(to_path, folder) if folder else to_path
 
 
 def unsafe_scheme(href: str) -> str:

@@ -19,7 +19,7 @@ def wiki_data(graph: WikiGraph, groups: list[tuple[str, list[Page]]]) -> dict[st
     numbered = [(page, number) for number, (_, pages) in enumerate(groups) for page in pages]
     index = {page.path: i for i, (page, _) in enumerate(numbered)}
     pairs = {
-        tuple(sorted((index[source], index[target.path])))
+        (min(index[source], index[target.path]), max(index[source], index[target.path]))
         for source, targets in graph.targets.items()
         if source in index
         for target in targets
