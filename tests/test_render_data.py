@@ -9,7 +9,7 @@ import pytest
 from karpwiki.config import packaged_theme
 from karpwiki.graph import WikiGraph
 from karpwiki.load import load_wiki
-from karpwiki.model import Spliced, Wiki
+from karpwiki.model import Span, Spliced, Wiki
 from karpwiki.render import load_theme, page_spans, render_site
 
 WIKI = {
@@ -67,8 +67,8 @@ def test_search_data_has_one_entry_per_section_with_its_text(make_wiki, theme):
 
 
 def spliced_from(live: bytes, spliced: Spliced) -> bytes:
-    """What the writer makes of a Spliced file, its ranges taken from `live`."""
-    return b"".join(live[part[0] : part[1]] if isinstance(part, tuple) else part for part in spliced.parts)
+    """What the writer makes of a Spliced file, its spans taken from `live`."""
+    return b"".join(live[part.start : part.end] if isinstance(part, Span) else part for part in spliced.parts)
 
 
 @pytest.mark.parametrize("name", ["search", "preview"])
@@ -79,9 +79,9 @@ def test_paged_data_keeps_one_page_a_line_so_an_edit_build_can_keep_the_others(m
     path = f"static/{name}-data.js"
     script = render_site(graph, theme).files[path]
     spans = page_spans(script)
-    assert len(spans) == len(graph.pages) and all(b"\n" not in script[start:end] for start, end in spans)
+    assert len(spans) == len(graph.pages) and all(b"\n" not in script[span.start : span.end] for span in spans)
     every = render_site(graph, theme, kept={path: dict(zip(sorted(graph.pages), spans))}).files[path]
-    assert isinstance(every, Spliced) and sum(isinstance(part, tuple) for part in every.parts) == 1
+    assert isinstance(every, Spliced) and sum(isinstance(part, Span) for part in every.parts) == 1
     assert spliced_from(script, every) == script
     first, *others = sorted(graph.pages)
     but_first = render_site(graph, theme, kept={path: dict(zip(others, spans[1:]))}).files[path]

@@ -10,6 +10,9 @@ import pytest
 from conftest import FIXTURES, tree_bytes
 from karpwiki.build import build, check
 from karpwiki.config import Config
+from karpwiki.graph import WikiGraph
+from karpwiki.load import load_wiki
+from karpwiki.render import PAGED_DATA, load_theme, page_spans, previews, render_site, search
 from karpwiki import workers as workers_module
 from karpwiki.workers import PAGES_PER_WORKER, ShardedWiki, worker_count
 
@@ -39,6 +42,19 @@ def test_site_is_byte_identical_with_any_number_of_workers(generated, tmp_path, 
         assert tree_bytes(tmp_path / f"{name}-1") == tree_bytes(tmp_path / f"{name}-{workers}")
 
 
+def test_the_parent_is_one_of_the_workers(generated, tmp_path, monkeypatch):
+    """N workers are the parent and N - 1 forked processes, to load and to render: each
+    forked one copies the memory it touches, most of the graph, so the parent works too."""
+    forked, start = [], workers_module._Started.__init__
+    monkeypatch.setattr(workers_module._Started, "__init__",
+                        lambda self, function, jobs: forked.append((function.__name__, len(jobs))) or start(self, function, jobs))
+    clean = tmp_path / "clean"
+    shutil.copytree(generated, clean)
+    (clean / "broken.md").unlink()
+    assert build(Config(wiki=clean, out=tmp_path / "site", workers=3)).written
+    assert forked == [("_load_share", 2), ("_write_chunks", 2)]
+
+
 def test_findings_are_the_same_with_any_number_of_workers(generated):
     one = check(Config(wiki=generated, workers=1))
     many = check(Config(wiki=generated, workers=3))
@@ -46,15 +62,30 @@ def test_findings_are_the_same_with_any_number_of_workers(generated):
     assert [f.rule for f in one.findings if f.file == "broken.md"] == ["orphan-page", "missing-page", "missing-page"]  # no index.md
 
 
-def test_pages_reach_the_parent_without_their_html_and_text(generated):
-    """Workers keep what only they need (bodies, sources); the parent gets every page's sections."""
+def test_pages_reach_the_parent_without_their_html_text_or_sections(generated, tmp_path, monkeypatch):
+    """Workers keep what only they need (bodies, sources, sections); the parent splices the
+    search and preview data from their spills, and a spy on the encoders shows it encodes
+    no page's entries itself."""
+    config = Config(wiki=generated, out=tmp_path / "site", workers=2)
     with ShardedWiki(generated, workers=2) as shards:
         wiki = shards.load()
-    assert len(wiki.pages) == 241 and not any(page.body or page.source or page.published for page in wiki.pages)
-    assert all(page.sections for page in wiki.pages)
+        assert len(wiki.pages) == 241
+        assert not any(page.body or page.source or page.published or page.sections for page in wiki.pages)
+        graph = WikiGraph(wiki)
+        encoded = []
+        for module, name in ((search, "search_entry"), (previews, "preview_entry")):
+            original = getattr(module, name)
+            monkeypatch.setattr(module, name, lambda page, original=original: encoded.append(page.path) or original(page))
+        (tmp_path / "staging").mkdir()
+        shards.write_into(tmp_path / "staging", graph, load_theme(config.templates), "")
+    assert encoded == []
+    spliced = tree_bytes(tmp_path / "staging")
+    alone = render_site(WikiGraph(load_wiki(generated)), load_theme(config.templates)).files
+    for path in PAGED_DATA:
+        assert spliced[path] == alone[path] and len(page_spans(alone[path])) == len(graph.pages)
     with ShardedWiki(generated, workers=1) as shards:
         alone = shards.load()
-    assert all(page.body and page.published for page in alone.pages)
+    assert all(page.body and page.published and page.sections for page in alone.pages)
 
 
 def test_worker_count_follows_cores_and_wiki_size():

@@ -1,12 +1,13 @@
 """Writer: all or nothing, never over someone else's folder, one build at a time."""
 
 import os
+import tempfile
 
 import pytest
 
 from karpwiki import write
 from karpwiki.errors import BuildBusy, UsageError
-from karpwiki.model import Site, Spliced
+from karpwiki.model import Site, Span, Spliced
 from karpwiki.write import MARKER, write_site
 
 
@@ -85,7 +86,7 @@ def test_swap_without_renameat2_still_replaces(wiki, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("kernel_copy", ["copy_file_range", "no copy_file_range"])
-def test_a_spliced_file_takes_its_ranges_from_the_live_file(wiki, tmp_path, monkeypatch, kernel_copy):
+def test_a_spliced_file_takes_its_spans_from_the_live_file_and_open_spills(wiki, tmp_path, monkeypatch, kernel_copy):
     live, staging = tmp_path / "live", tmp_path / "staging"
     (live / "static").mkdir(parents=True)
     old = b"head\n" + b"x" * 3_000_000 + b",\nold line,\n" + b"y" * 5_000_000 + b"\ntail\n"
@@ -95,9 +96,12 @@ def test_a_spliced_file_takes_its_ranges_from_the_live_file(wiki, tmp_path, monk
         def refuse(*args):
             raise OSError(18, "Invalid cross-device link")  # EXDEV: read and write instead
         monkeypatch.setattr(os, "copy_file_range", refuse)
-    site = Site({"static/data.js": Spliced((b"head\n", (5, middle), b"new line", (middle + 8, len(old))))}, ())
-    staging.mkdir()
-    sizes = write.write_files(staging, site, wiki, live)
-    expected = old.replace(b"old line", b"new line")
+    with tempfile.TemporaryFile() as spill:  # a loader's spill, open but nameless
+        spill.write(b"spilt line")
+        spill.flush()
+        parts = (b"head\n", Span(5, middle), b"new line", Span(0, 5, spill.fileno()), Span(middle + 8, len(old)))
+        staging.mkdir()
+        sizes = write.write_files(staging, Site({"static/data.js": Spliced(parts)}, ()), wiki, live)
+    expected = old.replace(b"old line", b"new linespilt")
     assert (staging / "static" / "data.js").read_bytes() == expected and sizes == {"static/data.js": len(expected)}
     assert (live / "static" / "data.js").read_bytes() == old

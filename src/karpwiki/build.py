@@ -12,7 +12,7 @@ from .config import Config
 from .graph import WikiGraph, output_path
 from .load import load_paths, parse_page, reload_wiki
 from .markdown import make_parser
-from .model import ERROR, Change, Finding, Page, Site
+from .model import ERROR, Change, Finding, Page, Site, Span
 from .progress import SILENT, Progress
 from .render import PAGED_DATA, affected_pages, changed_facts, code_blocks, load_theme, page_spans, render_site
 from .workers import ShardedWiki
@@ -140,7 +140,7 @@ def _highlighted(out: Path, pages: list[Page]) -> dict[str, str]:
     return known
 
 
-def _kept_entries(out: Path, before: WikiGraph, changed: set[str]) -> dict[str, dict[str, tuple[int, int]]] | None:
+def _kept_entries(out: Path, before: WikiGraph, changed: set[str]) -> dict[str, dict[str, Span]] | None:
     """Where the live site's search and preview data hold the lines of the pages not read
     again (the state has no sections to encode them from); None if a file has not one line
     per page. Mapped, not read: the writer copies those ranges from the file itself."""

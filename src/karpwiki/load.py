@@ -67,9 +67,10 @@ def load_paths(root: Path, paths: list[str], bodies: bool = True, progress: Prog
 
 
 def without_text(wiki: Wiki) -> Wiki:
-    """The wiki without each page's HTML, source and published text: what a loader hands the
-    parent process, which has them from the loader's spill (workers.ShardedWiki)."""
-    bare = {"body": "", "source": "", "published": ""}
+    """The wiki without each page's HTML, source, published text and sections: what a loader
+    hands the parent process, which has what it needs of them from the loader's spill
+    (workers.ShardedWiki)."""
+    bare = {"body": "", "source": "", "published": "", "sections": ()}
     return dataclasses.replace(wiki, pages=tuple(dataclasses.replace(page, **bare) for page in wiki.pages))
 
 
@@ -195,8 +196,9 @@ def _load_page(parser, path: Path, relative: str, render_body: bool,
 
 def parse_page(parser, relative: str, text: str, render_body: bool = False,
                highlighted: Mapping[str, str] = NONE_HIGHLIGHTED) -> tuple[Page, list[Finding]]:
-    """One page from its text: front matter, headings, links and (with `render_body`) its HTML, from
-    one parse; problems as findings."""
+    """One page from its text: front matter, headings, links and, with `render_body`, what only
+    the site shows of it (its HTML, published text, sections, link contexts and ordered lists),
+    from one parse; problems as findings."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     findings = []
     try:
@@ -220,7 +222,14 @@ def parse_page(parser, relative: str, text: str, render_body: bool = False,
                                 f"nesting deeper than {MAX_NESTING // 2} lists or quotes; the rest of the page would be lost"))
     headings = _collect_headings(tokens)
     links = _collect_links(tokens, lines, env)
-    body, code = body_html(parser, tokens, links, highlighted) if render_body else ("", ())
+    if render_body:
+        body, code = body_html(parser, tokens, links, highlighted)
+        shown = {
+            "body": body, "code": code, "sections": sections(tokens, headings), "published": without_comments(text, tokens),
+            "link_contexts": link_contexts(tokens, len(links)), "ordered_lists": ordered_list_links(tokens),
+        }
+    else:
+        shown = {}
     stem = posixpath.splitext(posixpath.basename(relative))[0]
     title = meta.get("title") or next((h.text for h in headings if h.level == 1), None) or stem
     page = Page(
@@ -231,13 +240,8 @@ def parse_page(parser, relative: str, text: str, render_body: bool = False,
         order=meta.get("order"),
         headings=headings,
         links=links,
-        body=body,
         source=text,
-        sections=sections(tokens, headings),
-        link_contexts=link_contexts(tokens, len(links)),
-        published=without_comments(text, tokens),
-        ordered_lists=ordered_list_links(tokens),
-        code=code,
+        **shown,
     )
     return page, findings
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 ERROR = "error"
 WARNING = "warning"
@@ -83,13 +84,25 @@ class Wiki:
     findings: tuple[Finding, ...]
 
 
+LIVE = -1  # a Span's source: the file of the same path in the live site
+
+
+class Span(NamedTuple):
+    """Bytes start to end of a file the writer copies inside the kernel: `source`, an open
+    file descriptor (a loader's spill), or LIVE."""
+
+    start: int
+    end: int
+    source: int = LIVE
+
+
 @dataclass(frozen=True)
 class Spliced:
-    """An output file made of new bytes and of byte ranges (start, end) of the same file in
-    the live site, which the writer copies inside the kernel: an edit build keeps nearly all
-    of the tens of megabytes of search data, and need not pass them through memory."""
+    """An output file made of new bytes and of Spans of other files: an edit build keeps
+    nearly all of the tens of megabytes of search data from the live site, a parallel full
+    build takes them from the loaders' spills, and neither passes them through memory."""
 
-    parts: tuple[bytes | tuple[int, int], ...]
+    parts: tuple[bytes | Span, ...]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import BuildBusy, UsageError
-from .model import Site, Spliced
+from .model import LIVE, Site, Span, Spliced
 
 MARKER = ".karpwiki-build"  # present in every folder karpwiki built, so it may be replaced
 RENAME_EXCHANGE = 2  # linux/fs.h
@@ -70,7 +70,8 @@ def staging_folder(wiki: Path, out: Path, reuse: bool = False, keep: bool = Fals
 
 def write_files(staging: Path, site: Site, wiki: Path, live: Path | None = None) -> dict[str, int]:
     """Write a site's files and copies into the staging folder; their sizes by output path.
-    Spliced files take their kept ranges from the same file in `live`, the live site.
+    A Spliced file's Spans are copied from their source: an open file, or the same file in
+    `live`, the live site.
 
     Every file is new ("x" mode): a path written twice, or one that link_files carried over
     from the live site, is an error, never a write through to the live site."""
@@ -81,11 +82,11 @@ def write_files(staging: Path, site: Site, wiki: Path, live: Path | None = None)
     for relative, data in site.files.items():
         with open(top + relative, "xb", buffering=0) as stream:
             if isinstance(data, Spliced):
-                with open(os.fspath(live) + "/" + relative, "rb", buffering=0) as source:
+                with _live_file(live, relative, data) as source:
                     for part in data.parts:
                         _write_part(stream, source, part)
             else:
-                _write_part(stream, None, data)
+                _write_part(stream, -1, data)
             sizes[relative] = stream.tell()
     for relative in site.copies:
         with (wiki / relative).open("rb") as source, open(top + relative, "xb") as stream:
@@ -94,20 +95,34 @@ def write_files(staging: Path, site: Site, wiki: Path, live: Path | None = None)
     return sizes
 
 
-def _write_part(stream, source, part: bytes | tuple[int, int]) -> None:
-    """Bytes, or a range of `source` copied in the kernel (copy_file_range; read and written
-    where the filesystem cannot). Unbuffered streams: each call may write less than asked."""
-    if isinstance(part, tuple):
-        start, end = part
+@contextmanager
+def _live_file(live: Path | None, relative: str, spliced: Spliced):
+    """The descriptor of the live site's file, open while a Spliced file that copies from it is written."""
+    if not any(isinstance(part, Span) and part.source == LIVE for part in spliced.parts):
+        yield -1
+        return
+    descriptor = os.open(os.fspath(live) + "/" + relative, os.O_RDONLY)
+    try:
+        yield descriptor
+    finally:
+        os.close(descriptor)
+
+
+def _write_part(stream, live: int, part: bytes | Span) -> None:
+    """Bytes, or a Span copied in the kernel (copy_file_range; read and written where the
+    filesystem cannot). `live`: the descriptor of a Span's LIVE source. Unbuffered streams:
+    each call may write less than asked."""
+    if isinstance(part, Span):
+        start, end, source = part.start, part.end, live if part.source == LIVE else part.source
         while start < end:
             try:
-                copied = os.copy_file_range(source.fileno(), stream.fileno(), end - start, start)
+                copied = os.copy_file_range(source, stream.fileno(), end - start, start)
             except OSError as error:
                 if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
                     raise
-                copied = stream.write(os.pread(source.fileno(), min(end - start, 1 << 22), start))
+                copied = stream.write(os.pread(source, min(end - start, 1 << 22), start))
             if not copied:
-                raise OSError(errno.EIO, "a file of the live site is shorter than its record", source.name)
+                raise OSError(errno.EIO, "a file the site is spliced from is shorter than its record", stream.name)
             start += copied
         return
     view = memoryview(part)

@@ -12,28 +12,34 @@ from collections.abc import Mapping
 from .. import graph as g
 from ..errors import KarpwikiError
 from ..graph import WikiGraph
-from ..model import Site, Spliced
+from ..model import Page, Site, Span, Spliced
 from ..progress import SILENT, Progress
 from .graph_view import graph_json, wiki_data
 from .listings import llms_txt, sitemap_xml
-from .nav import page_groups
+from .nav import INDEX_PAGE, page_groups
 from .page import ALL_FACTS, affected_pages, changed_facts, render_generated_index, render_not_found, render_pages
 from .data import data_path, page_spans
 from .markup import code_blocks
-from .previews import PREVIEW_DATA, preview_data
-from .search import SEARCH_DATA, search_data
+from .previews import PREVIEW_DATA, preview_data, preview_entry
+from .search import SEARCH_DATA, search_data, search_entry
 from .theme import Theme, load_theme, static_files
 
 __all__ = ["PAGED_DATA", "Theme", "affected_pages", "changed_facts", "code_blocks", "load_theme", "page_spans",
-           "refuse_overwrites", "render_site"]
+           "paged_entries", "refuse_overwrites", "render_site"]
 
 # The shared files made of one entry per page, in path order (see data.paged_script).
 PAGED_DATA = (data_path(SEARCH_DATA), data_path(PREVIEW_DATA))
 
 
+def paged_entries(page: Page) -> tuple[bytes, bytes]:
+    """The page's entry of each PAGED_DATA file, in that order: a loader spills them, so
+    that the parent, which writes those files, need not receive the page's sections."""
+    return search_entry(page), preview_entry(page)
+
+
 def render_site(
     graph: WikiGraph, theme: Theme, base_url: str = "", pages: set[str] | None = None, shared: bool = True,
-    progress: Progress = SILENT, facts: frozenset[str] = ALL_FACTS, kept: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
+    progress: Progress = SILENT, facts: frozenset[str] = ALL_FACTS, kept: Mapping[str, Mapping[str, Span]] | None = None,
 ) -> Site:
     """Every output file of the site, by path. `base_url`, if given, is where the site is served.
 
@@ -41,12 +47,13 @@ def render_site(
     link to; with `shared=False`, without the files every page shares (data, listings, theme),
     so the preview server can show an edited page before it refreshes those; with `facts`
     (see changed_facts), only the shared files that show those facts of pages; with `kept`,
-    the entries of PAGED_DATA files to take as they are from the live site, by file and page
-    path (the pages an edit build did not read again, whose sections it does not have).
+    the entries of PAGED_DATA files made elsewhere, as Spans by file and page path: of the
+    live site, for the pages an edit build did not read again, or of the loaders' spills.
+    Either way this process does not have those pages' sections.
     """
     base_url = base_url.rstrip("/") + "/" if base_url else ""
     chosen = set(graph.pages) if pages is None else set(pages) & set(graph.pages)
-    groups = page_groups(graph)
+    groups = page_groups(graph) if shared or INDEX_PAGE in chosen else []  # sorting every page costs a chunk of pages dear
     html = render_pages(graph, theme, groups, chosen, progress)
     sources = {path: graph.pages[path].published.encode("utf-8") for path in chosen}
     generated = _shared_files(graph, theme, base_url, groups, facts, kept or {}) if shared else {}
@@ -57,7 +64,7 @@ def render_site(
 
 
 def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups, facts: frozenset[str],
-                  kept: Mapping[str, Mapping[str, tuple[int, int]]]) -> dict[str, bytes | Spliced]:
+                  kept: Mapping[str, Mapping[str, Span]]) -> dict[str, bytes | Spliced]:
     """Each shared file with the facts it shows: "theme" (its own files), "listing" (every
     page's path, title, description, tags and order), "links" (page-to-page links), "text"."""
     makers = [

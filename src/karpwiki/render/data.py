@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model import Spliced
+from ..model import Span, Spliced
 
 DATA_DIR = "static"
 SEPARATOR = b",\n"  # between the entries of a paged script
@@ -25,24 +25,26 @@ def data_script(name: str, global_name: str, value: Any) -> dict[str, bytes]:
     return {data_path(name): f"window.{global_name} = {_encode(value)};\n".encode("utf-8")}
 
 
-def paged_script(name: str, global_name: str, opening: str, entries: list[bytes | tuple[int, int]],
+def paged_script(name: str, global_name: str, opening: str, entries: list[bytes | Span],
                  closing: str) -> dict[str, bytes | Spliced]:
     """A data script whose value is `opening`, the entries (each one page's, from page_entry),
-    `closing`, one entry a line: an edit build keeps the lines of the pages it did not read
-    again, as the byte ranges page_spans found in the live site's file; then the script is
-    Spliced from them, runs of adjacent kept lines one range, and only new lines are bytes."""
+    `closing`, one entry a line. An entry made elsewhere comes as a Span: the line of a page
+    an edit build did not read again, in the live site's file (page_spans), or a loader's
+    entry in its spill. Then the script is Spliced, runs of adjacent lines of one file one
+    Span, and only new lines are bytes."""
     head, tail = f"window.{global_name} = {opening}\n".encode(), f"{closing};\n".encode()
-    parts: list[bytes | tuple[int, int]] = [head]
+    parts: list[bytes | Span] = [head]
     for number, entry in enumerate(entries):
         last = parts[-1]
-        if isinstance(entry, tuple) and isinstance(last, tuple) and last[1] + len(SEPARATOR) == entry[0]:
-            parts[-1] = (last[0], entry[1])  # the line after the last one kept: the separator comes along
+        if (isinstance(entry, Span) and isinstance(last, Span) and last.source == entry.source
+                and last.end + len(SEPARATOR) == entry.start):
+            parts[-1] = Span(last.start, entry.end, last.source)  # the next line of that file: the separator comes along
             continue
         if number:
             parts.append(SEPARATOR)
         parts.append(entry)
     parts.extend((b"\n", tail) if entries else (tail,))
-    if any(isinstance(part, tuple) for part in parts):
+    if any(isinstance(part, Span) for part in parts):
         return {data_path(name): Spliced(tuple(parts))}
     return {data_path(name): b"".join(parts)}
 
@@ -52,11 +54,12 @@ def page_entry(value: Any) -> bytes:
     return _encode(value).encode("utf-8")
 
 
-def page_spans(script) -> list[tuple[int, int]]:
+def page_spans(script) -> list[Span]:
     """Where each entry of a paged script (bytes, or a file mapped into memory) lies in it, in
-    order; [] for a script with none. No entry holds a newline, so every newline between the
-    first and the last ends a separator, and a search for one byte (memchr) is several times
-    faster than one for ",\n". ValueError for a file that is no paged script."""
+    order, as Spans of the live site's file; [] for a script with none. No entry holds a
+    newline, so every newline between the first and the last ends a separator, and a search
+    for one byte (memchr) is several times faster than one for ",\n". ValueError for a file
+    that is no paged script."""
     position, end = script.find(b"\n") + 1, script.rfind(b"\n", 0, len(script) - 1)
     if position == 0 or end < 0:
         raise ValueError("not a paged data script")
@@ -69,7 +72,7 @@ def page_spans(script) -> list[tuple[int, int]]:
             raise ValueError("not a paged data script")
         else:
             stop -= 1
-        spans.append((position, stop))
+        spans.append(Span(position, stop))
         position = stop + len(SEPARATOR)
     return spans
 

@@ -28,7 +28,7 @@ ALL_FACTS = frozenset({"theme", "listing", "links", "text"})  # what the shared 
 def render_pages(
     graph: WikiGraph, theme: Theme, groups: list[tuple[str, list[Page]]], chosen: set[str], progress: Progress = SILENT
 ) -> dict[str, bytes]:
-    """{output path: HTML} for the chosen pages."""
+    """{output path: HTML} for the chosen pages; `groups` (nav.page_groups) only matter to the hub."""
     guide = _guide_links(graph, reading_order(graph))
     title = site_title(graph)
     files: dict[str, bytes] = {}

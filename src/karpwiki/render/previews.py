@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..graph import WikiGraph, output_path
-from ..model import Page, Spliced
+from ..model import Page, Span, Spliced
 from ..text import clip
 from .data import page_entry, paged_script
 from .markup import site_url
@@ -17,14 +17,14 @@ PREVIEW_CHARACTERS = 280
 PREVIEW_DATA = "preview"
 
 
-def preview_data(graph: WikiGraph, kept: Mapping[str, tuple[int, int]]) -> dict[str, bytes | Spliced]:
+def preview_data(graph: WikiGraph, kept: Mapping[str, Span]) -> dict[str, bytes | Spliced]:
     """{page URL: [title, opening paragraph, {section id: [heading, its opening]}]}; `kept` as
     in search_data."""
-    entries = [kept[path] if path in kept else _entry(page) for path, page in sorted(graph.pages.items())]
+    entries = [kept[path] if path in kept else preview_entry(page) for path, page in sorted(graph.pages.items())]
     return paged_script(PREVIEW_DATA, "KW_PREVIEWS", "{", entries, "}")
 
 
-def _entry(page: Page) -> bytes:
+def preview_entry(page: Page) -> bytes:
     opening = next((section.opening for section in page.sections if section.opening), page.description)
     sections = {
         section.id: [section.heading, clip(section.opening or section.text, PREVIEW_CHARACTERS)]
