@@ -248,7 +248,7 @@ def _stored_form(page: Page) -> _StoredForm:
     else:
         plain = tuple(
             getattr(page, name) if kind is None
-            else tuple(None if item is None else tuple(item.__dict__.values()) for item in getattr(page, name))
+            else tuple(None if item is None else item.values() for item in getattr(page, name))
             for name, kind in _LAZY
         )
         packed = pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)

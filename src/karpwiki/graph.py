@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import unquote
 
-from .model import Link, Page, Wiki
+from .model import Compact, Link, Page, Wiki
 
 UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
@@ -29,8 +29,8 @@ PAGE, FILE, EXTERNAL = "page", "file", "external"
 UNSAFE, EMPTY, ABSOLUTE, OUTSIDE, CASE, MISSING = "unsafe", "empty", "absolute", "outside", "case", "missing"
 
 
-@dataclass(frozen=True)
-class Target:
+@dataclass(frozen=True, slots=True)
+class Target(Compact):
     kind: str
     path: str = ""  # wiki-relative POSIX path of the target (PAGE, FILE, CASE; asked-for path for MISSING)
     fragment: str = ""  # decoded "#fragment" without the "#"; "" when absent
@@ -84,7 +84,7 @@ class Targets(Mapping[str, tuple[Target, ...]]):
         entries, linked = {}, dict(self._linked)
         for path, entry in self._entries.items():
             if not isinstance(entry, bytes):
-                entries[path] = pickle.dumps(tuple(tuple(target.__dict__.values()) for target in entry), pickle.HIGHEST_PROTOCOL)
+                entries[path] = pickle.dumps(tuple(target.values() for target in entry), pickle.HIGHEST_PROTOCOL)
                 files = tuple(target.path for target in entry if target.kind == FILE)
                 if files:
                     linked[path] = files

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -9,16 +10,36 @@ ERROR = "error"
 WARNING = "warning"
 
 
-@dataclass(frozen=True)
-class Heading:
+class Compact:
+    """The base of a slotted value class, of which a wiki has hundreds of thousands (headings,
+    links, link sentences, resolved links): without a __dict__ each weighs about 100 bytes
+    less, which every forked worker copies again. It pickles as its class and its values,
+    as fast as an object with a __dict__ (a slotted dataclass alone pickles 2.5 times slower)."""
+
+    __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._getter = staticmethod(operator.attrgetter(*cls.__annotations__))
+
+    def values(self) -> tuple:
+        """The fields in order: what pickling and a state keep of it."""
+        return self._getter(self)
+
+    def __reduce__(self):
+        return type(self), self._getter(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Heading(Compact):
     level: int
     text: str
     id: str  # GitHub-compatible anchor, unique within its page
     line: int  # 1-based source line
 
 
-@dataclass(frozen=True)
-class Link:
+@dataclass(frozen=True, slots=True)
+class Link(Compact):
     href: str  # destination as markdown-it normalised it (entities decoded, percent-encoded)
     line: int  # 1-based source line where the destination starts
     column: int  # 1-based column where the destination starts
@@ -36,8 +57,8 @@ class Section:
     text: str  # every paragraph, list item, table cell and code block, one per line
 
 
-@dataclass(frozen=True)
-class LinkContext:
+@dataclass(frozen=True, slots=True)
+class LinkContext(Compact):
     """The sentence a link stands in, cut around the link's own text."""
 
     before: str
