@@ -152,3 +152,31 @@ def test_library_versions_are_asked_again_when_a_package_is_installed_or_upgrade
     (upgraded / "METADATA").write_text("Metadata-Version: 2.1\nName: fakelib\nVersion: 2.0\n")
     os.utime(packages, ns=(os.stat(packages).st_atime_ns, os.stat(packages).st_mtime_ns + 10**9))  # a coarse clock
     assert cache._library_versions() == ["fakelib=2.0"]
+
+
+def test_the_cache_files_of_folders_gone_are_removed_and_the_others_kept(wiki, tmp_path):
+    """The next run that writes a whole state removes what folders deleted since left in the
+    cache folder; an unnamed file is removed once it is older than UNUSED_DAYS."""
+    top = tmp_path / "cache" / "karpwiki"  # conftest points XDG_CACHE_HOME at tmp_path / "cache"
+    kept_out, gone_out = tmp_path / "kept", tmp_path / "gone"
+    for out in (kept_out, gone_out):
+        assert build(Config(wiki=wiki, out=out)).written
+    check(Config(wiki=wiki))
+    assert (top / f"build-{cache._name_of(gone_out)}.pickle").exists()
+    assert (top / f"folder-{cache._name_of(gone_out)}.txt").read_text() == str(gone_out.resolve())
+    old, recent = top / "build-0123456789abcdef0123.pickle", top / ".check-00112233445566778899.pickle.4242"
+    for path in (old, recent):
+        path.write_bytes(b"left by an older karpwiki, or a killed write")
+    month_ago = os.stat(old).st_mtime - (cache.UNUSED_DAYS + 1) * 86400
+    os.utime(old, (month_ago, month_ago))
+
+    def files_of(folder):
+        return {path.name for path in top.iterdir() if cache._name_of(folder) in path.name}
+    kept_files, wiki_files = files_of(kept_out), files_of(wiki)
+    assert len(kept_files) == 2 and len(wiki_files) >= 3  # state and note; check record and state, note
+    shutil.rmtree(gone_out)
+    new_out = tmp_path / "new"
+    assert build(Config(wiki=wiki, out=new_out)).written  # a first build: a whole state
+    assert not files_of(gone_out) and not old.exists() and recent.exists()
+    assert files_of(kept_out) == kept_files and files_of(wiki) == wiki_files and len(files_of(new_out)) == 2
+    assert build(Config(wiki=wiki, out=kept_out)).unchanged  # a folder still there keeps its state

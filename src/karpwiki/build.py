@@ -181,7 +181,7 @@ def _save_state(config: Config, purpose: str, inputs: cache.Inputs, graph: WikiG
     """Keep what the next run of `purpose` can start from: as a difference from `base`, the
     state this run started from, when there is one."""
     state = cache.BuildState(inputs.settings, inputs.files, inputs.digest, graph.wiki, graph.targets, graph.incoming)
-    cache.save_state(cache.state_path(config, purpose), state, base)
+    cache.save_state(config, purpose, state, base)
 
 
 def _save(path: Path, record: cache.Record) -> None:

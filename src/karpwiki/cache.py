@@ -33,6 +33,8 @@ from .model import Finding, Heading, Link, LinkContext, Page, Wiki
 LIBRARIES = ("markdown-it-py", "jinja2", "pygments", "pyyaml", "mdurl", "markupsafe")
 PACKAGE = Path(__file__).resolve().parent
 RACY_SECONDS = 2  # coarser than any filesystem's timestamps (FAT's are two seconds)
+FOLDER_NOTE = "folder"  # folder-NAME.txt: the wiki or output folder whose cache files are *-NAME.*
+UNUSED_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -320,9 +322,12 @@ def read_state(path: Path, settings: str) -> BuildState | None:
                       _merged(stored.incoming, delta.incoming), base)
 
 
-def save_state(path: Path, state: BuildState, base: StateBase | None) -> None:
-    """Keep `state` for the next run: as its difference from `base` (the state this run read),
-    or whole when there is none or the difference has grown too large."""
+def save_state(config: Config, purpose: str, state: BuildState, base: StateBase | None) -> None:
+    """Keep `state` for the next run of `purpose`: as its difference from `base` (the state
+    this run read), or whole when there is none or the difference has grown too large. A
+    whole state is a new folder's first run, or a run after a large change: then the cache
+    files of folders gone since are removed too (prune_cache)."""
+    path = state_path(config, purpose)
     targets, linked = state.targets.packed()
     if base is not None:
         now = {page.path: page for page in state.wiki.pages}
@@ -343,6 +348,42 @@ def save_state(path: Path, state: BuildState, base: StateBase | None) -> None:
         _delta_path(path).unlink(missing_ok=True)  # written against the base just replaced
     except OSError:
         pass
+    prune_cache([config.wiki, PACKAGE, config.templates, *([config.out] if purpose == "build" else [])])
+
+
+def prune_cache(in_use: list[Path]) -> None:
+    """Remove the cache files of wikis and output folders that no longer exist (temporary
+    folders leave tens of megabytes each), and those older than UNUSED_DAYS that name no
+    folder (left by an older karpwiki) or are a killed write's. The files of a folder are
+    `*-NAME.*`, and FOLDER_NOTE-NAME.txt names the folder; it is written here for the folders
+    `in_use`. A cache folder we cannot list or write only costs speed."""
+    top = _cache_folder()
+    try:
+        for folder in in_use:
+            note = top / f"{FOLDER_NOTE}-{_name_of(folder)}.txt"
+            if not note.exists():
+                temporary = note.with_name(f".{note.name}.{os.getpid()}")
+                temporary.write_text(str(folder.resolve()), encoding="utf-8")
+                os.replace(temporary, note)  # whole or absent: a folder read as "" would seem gone
+        entries = list(os.scandir(top))
+        named = {_folder_name_in(entry.name): Path(entry.path).read_text(encoding="utf-8")
+                 for entry in entries if entry.name.startswith(FOLDER_NOTE + "-")}
+        gone = {name for name, folder in named.items() if not os.path.isdir(folder)}
+        cutoff = time.time() - UNUSED_DAYS * 86400
+        for entry in entries:
+            name = _folder_name_in(entry.name)
+            unused = name not in named or entry.name.startswith(".")
+            if name in gone or (name and unused and entry.stat().st_mtime < cutoff):
+                os.unlink(entry.path)
+    except (OSError, UnicodeDecodeError):
+        pass
+
+
+def _folder_name_in(file_name: str) -> str:
+    """The NAME of a cache file `KIND-NAME.*` (or a killed write's `.KIND-NAME.*.PID`), which
+    _name_of gave its folder; "" for a file of no folder."""
+    stem = file_name.lstrip(".").split(".", 1)[0]
+    return stem.split("-")[1] if "-" in stem else ""
 
 
 def _changes(base: dict, now: dict) -> dict:
