@@ -82,11 +82,14 @@ def write_files(staging: Path, site: Site, wiki: Path, live: Path | None = None)
     for relative, data in site.files.items():
         with open(top + relative, "xb", buffering=0) as stream:
             if isinstance(data, Spliced):
-                with _live_file(live, relative, data) as source:
+                with _live_file(live, relative, data) as live_file:
                     for part in data.parts:
-                        _write_part(stream, source, part)
+                        if isinstance(part, Span):
+                            _copy_span(stream, live_file if part.source == LIVE else part.source, part.start, part.end)
+                        else:
+                            _write_bytes(stream, part)
             else:
-                _write_part(stream, -1, data)
+                _write_bytes(stream, data)
             sizes[relative] = stream.tell()
     for relative in site.copies:
         with (wiki / relative).open("rb") as source, open(top + relative, "xb") as stream:
@@ -97,9 +100,10 @@ def write_files(staging: Path, site: Site, wiki: Path, live: Path | None = None)
 
 @contextmanager
 def _live_file(live: Path | None, relative: str, spliced: Spliced):
-    """The descriptor of the live site's file, open while a Spliced file that copies from it is written."""
+    """The descriptor of the live site's file while a Spliced file that copies from it is
+    written; None when it copies nothing from there."""
     if not any(isinstance(part, Span) and part.source == LIVE for part in spliced.parts):
-        yield -1
+        yield None
         return
     descriptor = os.open(os.fspath(live) + "/" + relative, os.O_RDONLY)
     try:
@@ -108,24 +112,25 @@ def _live_file(live: Path | None, relative: str, spliced: Spliced):
         os.close(descriptor)
 
 
-def _write_part(stream, live: int, part: bytes | Span) -> None:
-    """Bytes, or a Span copied in the kernel (copy_file_range; read and written where the
-    filesystem cannot). `live`: the descriptor of a Span's LIVE source. Unbuffered streams:
-    each call may write less than asked."""
-    if isinstance(part, Span):
-        start, end, source = part.start, part.end, live if part.source == LIVE else part.source
-        while start < end:
-            try:
-                copied = os.copy_file_range(source, stream.fileno(), end - start, start)
-            except OSError as error:
-                if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
-                    raise
-                copied = stream.write(os.pread(source, min(end - start, 1 << 22), start))
-            if not copied:
-                raise OSError(errno.EIO, "a file the site is spliced from is shorter than its record", stream.name)
-            start += copied
-        return
-    view = memoryview(part)
+def _copy_span(stream, source: int, start: int, end: int) -> None:
+    """Bytes start to end of the file open as `source`, copied in the kernel (copy_file_range;
+    read and written where the filesystem cannot). An unbuffered stream: each call may write
+    less than asked."""
+    while start < end:
+        try:
+            copied = os.copy_file_range(source, stream.fileno(), end - start, start)
+        except OSError as error:
+            if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
+                raise
+            copied = stream.write(os.pread(source, min(end - start, 1 << 22), start))
+        if not copied:
+            raise OSError(errno.EIO, "a file the site is spliced from is shorter than its record", stream.name)
+        start += copied
+
+
+def _write_bytes(stream, data: bytes) -> None:
+    """All of data, into an unbuffered stream (each write may take less than asked)."""
+    view = memoryview(data)
     while view:
         view = view[stream.write(view):]
 
