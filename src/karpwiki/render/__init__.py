@@ -7,7 +7,7 @@ under a base URL, sitemap.xml. Same graph, same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from .. import graph as g
 from ..errors import KarpwikiError
@@ -17,15 +17,16 @@ from ..progress import SILENT, Progress
 from .graph_view import graph_json, wiki_data
 from .listings import llms_txt, sitemap_xml
 from .nav import INDEX_PAGE, page_groups
-from .page import ALL_FACTS, affected_pages, changed_facts, render_generated_index, render_not_found, render_pages
+from .page import (ALL_FACTS, PageView, affected_pages, changed_facts, page_views, render_generated_index, render_not_found,
+                   render_pages)
 from .data import data_path, page_spans
 from .markup import code_blocks
 from .previews import PREVIEW_DATA, preview_data, preview_entry
 from .search import SEARCH_DATA, search_data, search_entry
 from .theme import Theme, load_theme, static_files
 
-__all__ = ["PAGED_DATA", "Theme", "affected_pages", "changed_facts", "code_blocks", "load_theme", "page_spans",
-           "paged_entries", "refuse_overwrites", "render_site"]
+__all__ = ["PAGED_DATA", "PageView", "Theme", "affected_pages", "changed_facts", "code_blocks", "load_theme", "page_spans",
+           "page_views", "paged_entries", "refuse_overwrites", "render_site", "render_views"]
 
 # The shared files made of one entry per page, in path order (see data.paged_script).
 PAGED_DATA = (data_path(SEARCH_DATA), data_path(PREVIEW_DATA))
@@ -54,13 +55,20 @@ def render_site(
     base_url = base_url.rstrip("/") + "/" if base_url else ""
     chosen = set(graph.pages) if pages is None else set(pages) & set(graph.pages)
     groups = page_groups(graph) if shared or INDEX_PAGE in chosen else []  # sorting every page costs a chunk of pages dear
-    html = render_pages(graph, theme, groups, chosen, progress)
-    sources = {path: graph.pages[path].published.encode("utf-8") for path in chosen}
+    viewed = render_views(theme, page_views(graph, sorted(chosen)), groups, progress)
     generated = _shared_files(graph, theme, base_url, groups, facts, kept or {}) if shared else {}
-    copies = sorted({target.path for path in chosen for target in graph.targets[path] if target.kind == g.FILE})
-    refuse_overwrites(generated, {**html, **sources}, copies)
-    files = {**generated, **html, **sources}
-    return Site(dict(sorted(files.items())), tuple(copy for copy in copies if copy not in files))
+    refuse_overwrites(generated, viewed.files, viewed.copies)
+    files = {**generated, **viewed.files}
+    return Site(dict(sorted(files.items())), tuple(copy for copy in viewed.copies if copy not in files))
+
+
+def render_views(theme: Theme, views: list[PageView], groups: Sequence[tuple[str, list[Page]]] = (),
+                 progress: Progress = SILENT) -> Site:
+    """The viewed pages' HTML and markdown sources, and the wiki files they link to: a
+    renderer process, which has no graph, makes its pages' files with this alone."""
+    html = render_pages(theme, views, groups, progress)
+    sources = {view.path: view.published.encode("utf-8") for view in views}
+    return Site({**html, **sources}, tuple(sorted({path for view in views for path in view.files})))
 
 
 def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups, facts: frozenset[str],
@@ -81,7 +89,7 @@ def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups, facts: 
     return {path: data for shows, make in makers if shows & facts for path, data in make().items()}
 
 
-def refuse_overwrites(generated: dict[str, bytes], pages: dict[str, bytes], copies: list[str]) -> None:
+def refuse_overwrites(generated: dict[str, bytes], pages: dict[str, bytes], copies: Iterable[str]) -> None:
     """A wiki file where the site writes its own (a page 404.md, a linked static/style.css)."""
     clash = sorted(generated.keys() & (pages.keys() | set(copies)))
     if clash:

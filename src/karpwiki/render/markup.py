@@ -68,13 +68,18 @@ def code_blocks(html: str) -> list[str]:
     return blocks
 
 
-def fill_links(page: Page, targets: tuple[g.Target, ...]) -> str:
-    """The body with every slot replaced by the URL its link gets on the site."""
-    def url(match: re.Match) -> str:
-        index = int(match[1])
-        return escapeHtml(_href(page, targets[index], page.links[index].href))
+def link_urls(page: Page, targets: tuple[g.Target, ...]) -> tuple[str, ...]:
+    """The URL each link of the page gets on the site, HTML-escaped; none for an unsafe link,
+    which has no slot."""
+    return tuple(
+        "" if target.kind == g.UNSAFE else escapeHtml(_href(page, target, link.href))
+        for link, target in zip(page.links, targets)
+    )
 
-    return SLOT_PATTERN.sub(url, page.body)
+
+def fill_links(body: str, urls: tuple[str, ...]) -> str:
+    """The body with every slot replaced by its link's URL (link_urls)."""
+    return SLOT_PATTERN.sub(lambda match: urls[int(match[1])], body)
 
 
 def page_url(from_output: str, to_page: str) -> str:

@@ -8,6 +8,7 @@ sidebar and the graph come from the one shared wiki-data.js.
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -16,7 +17,7 @@ from .. import graph as g
 from ..graph import WikiGraph, output_path
 from ..model import Page
 from ..progress import SILENT, Progress
-from .markup import fill_links, page_url
+from .markup import fill_links, link_urls, page_url
 from .nav import INDEX_PAGE, reading_order, site_title
 from .theme import Theme, render_template
 
@@ -25,26 +26,50 @@ TOC_LEVELS = (2, 3)
 ALL_FACTS = frozenset({"theme", "listing", "links", "text"})  # what the shared files show (render_site)
 
 
-def render_pages(
-    graph: WikiGraph, theme: Theme, groups: list[tuple[str, list[Page]]], chosen: set[str], progress: Progress = SILENT
-) -> dict[str, bytes]:
-    """{output path: HTML} for the chosen pages; `groups` (nav.page_groups) only matter to the hub."""
-    guide = _guide_links(graph, reading_order(graph))
-    title = site_title(graph)
-    files: dict[str, bytes] = {}
-    for path in sorted(chosen):
-        page, here = graph.pages[path], output_path(path)
-        context = {
+@dataclass(frozen=True)
+class PageView:
+    """A page as its HTML shows it, but for its body: the template's values and each link's
+    URL, worked out from the graph, in plain strings, tuples and dicts. A renderer in another
+    process gets these instead of the graph (workers): they cost little to send, and it then
+    touches none of the graph."""
+
+    path: str
+    values: dict  # what the page's template shows of it and of the pages around it
+    urls: tuple[str, ...]  # each link's URL on the site, HTML-escaped, by link index
+    files: tuple[str, ...]  # the wiki files it links to, which the site copies
+    body: str = ""  # Page.body, with a slot for each URL
+    published: str = ""  # Page.published, the page's markdown source on the site
+
+
+def page_views(graph: WikiGraph, chosen: list[str]) -> list[PageView]:
+    """The views of the chosen pages, in that order."""
+    title, guide = site_title(graph), reading_order(graph)
+    places = {path: position for position, path in enumerate(guide)}
+    views = []
+    for path in chosen:
+        page, here, targets = graph.pages[path], output_path(path), graph.targets[path]
+        values = {
             **_base_context(title, here, page.title),
             "description": page.description,
             "tags": list(page.tags),
-            "content": Markup(fill_links(page, graph.targets[path])),
             "source": quote(posixpath.basename(path)),
             "toc": _toc(page),
-            "backlinks": _backlinks(graph, page),
-            **guide.get(path, {}),
+            "backlinks": _backlinks(graph, page, here),
+            **_guide_links(graph, guide, places.get(path), here),
         }
-        if path == INDEX_PAGE:
+        files = tuple(target.path for target in targets if target.kind == g.FILE)
+        views.append(PageView(path, values, link_urls(page, targets), files, page.body, page.published))
+    return views
+
+
+def render_pages(theme: Theme, views: list[PageView], groups: list[tuple[str, list[Page]]],
+                 progress: Progress = SILENT) -> dict[str, bytes]:
+    """{output path: HTML} for the viewed pages; `groups` (nav.page_groups) only matter to the hub."""
+    files: dict[str, bytes] = {}
+    for view in views:
+        here = output_path(view.path)
+        context = {**view.values, "content": Markup(fill_links(view.body, view.urls))}
+        if view.path == INDEX_PAGE:
             files[here] = render_template(theme, "index.html", {**context, "groups": _group_links(groups, here)})
         else:
             files[here] = render_template(theme, "page.html", {**context, "graph_view": "page"})
@@ -96,38 +121,37 @@ def _toc(page: Page) -> list[dict]:
     return entries if len(entries) > 1 else []
 
 
-def _backlinks(graph: WikiGraph, page: Page) -> list[dict]:
+def _backlinks(graph: WikiGraph, page: Page, here: str) -> list[dict]:
     """Each linking page with the sentence around its first link here (None for an image)."""
-    here = output_path(page.path)
     links = []
     for source in graph.backlinks(page.path):
         first = next(
             index for index, target in enumerate(graph.targets[source])
             if target.kind == g.PAGE and target.path == page.path
         )
+        context = graph.pages[source].link_contexts[first]
         links.append({
             "url": page_url(here, source),
             "title": graph.pages[source].title,
-            "context": graph.pages[source].link_contexts[first],
+            "context": None if context is None else {"before": context.before, "link": context.link, "after": context.after},
         })
     return links
 
 
-def _guide_links(graph: WikiGraph, guide: tuple[str, ...]) -> dict[str, dict]:
-    """For each page the hub's reading guide lists: its previous and next page, and its place."""
+def _guide_links(graph: WikiGraph, guide: tuple[str, ...], position: int | None, here: str) -> dict:
+    """For a page the hub's reading guide lists: its previous and next page, and its place."""
+    if position is None:
+        return {}
 
-    def link(here: str, index: int) -> dict | None:
+    def link(index: int) -> dict | None:
         if not 0 <= index < len(guide):
             return None
         return {"url": page_url(here, guide[index]), "title": graph.pages[guide[index]].title}
 
     return {
-        path: {
-            "previous": link(output_path(path), position - 1),
-            "next": link(output_path(path), position + 1),
-            "guide": {"position": position + 1, "length": len(guide), "url": page_url(output_path(path), INDEX_PAGE)},
-        }
-        for position, path in enumerate(guide)
+        "previous": link(position - 1),
+        "next": link(position + 1),
+        "guide": {"position": position + 1, "length": len(guide), "url": page_url(here, INDEX_PAGE)},
     }
 
 
