@@ -44,7 +44,7 @@ def check(config: Config, changed_since: str | None = None, progress: Progress =
         findings = _findings(graph, config, progress, _earlier(before, graph, changed, previous))
         base = state.base
     else:
-        with ShardedWiki(config.wiki, config.workers, bodies=False, progress=progress) as shards:
+        with ShardedWiki(config.wiki, config.workers, progress=progress) as shards:
             graph = WikiGraph(shards.load())
         findings = _findings(graph, config, progress)
         base = None
@@ -68,13 +68,13 @@ def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> 
         report = _build_changes(config, strict, progress, theme, inputs, previous, state, live)
         if report:
             return report
-    with ShardedWiki(config.wiki, config.workers, progress=progress) as shards:  # parse, render, write on every core
+    with ShardedWiki(config.wiki, config.workers, theme, progress) as shards:  # parse, render, write on every core
         graph = WikiGraph(shards.load())
         findings = _findings(graph, config, progress)
         if blocks(findings, strict):
             return Report(len(graph.pages), findings)  # nothing written: the old site stays
         with staging_folder(config.wiki, config.out, keep=True) as staging:
-            outputs = shards.write_into(staging, graph, theme, config.base_url)
+            outputs = shards.write_into(staging, graph, config.base_url)
             _publish(staging, config, inputs, graph, findings, outputs, None)
             # The old site left in staging (if any) becomes links to the new one: the first
             # edit build after this one then links only what it changes, like every later one.

@@ -21,7 +21,8 @@ class Progress:
         self.stream = stream or sys.stderr
         self.live = live  # rewrite a progress line (a terminal)
         self.verbose = verbose  # a line per stage with its time
-        self.counter = None  # made by stage() when live, before any worker forks
+        # Made before any worker forks (some fork before the first stage), emptied by each stage.
+        self.counter = multiprocessing.get_context("fork").Value("q", 0) if live else None
         self.stage_name, self.total, self.started, self.shown = "", 0, 0.0, 0.0
 
     @classmethod
@@ -34,8 +35,8 @@ class Progress:
         """Start counting `total` things done, such as "reading files" or "writing pages"."""
         self.stage_name, self.total = name, total
         self.started = self.shown = time.perf_counter()
-        if self.live:
-            self.counter = multiprocessing.get_context("fork").Value("q", 0)
+        if self.counter is not None:
+            self.counter.value = 0
 
     def step(self) -> None:
         """One page done, in whichever process did it."""

@@ -1,20 +1,21 @@
 """A wiki → parsed, rendered and written on every core. The parent is one of the workers and
-forks the others: each loader reads a share of the files and renders its pages' bodies as it
-parses; once the parent has the one graph and the checker's verdict, it forks renderers, and
-every process, the parent too once it has made the files every page shares, takes chunks of
-pages in turn from a shared counter and writes them into the staging folder, so that all end
-together however uneven the pages.
+forks the others: loaders, each of which reads a share of the files and renders its pages'
+bodies as it parses; and renderers, forked before anything is read, which write pages from
+what the parent sends them once it has the one graph and the checker's verdict. The parent
+makes the files every page shares, then takes chunks of pages from the other end of the
+queue the renderers take theirs from, so that all end together however uneven the pages.
 
 Pickling between processes costs more than most of the work, and the parent holds all it
 receives, so little crosses: a loader sends its pages without their HTML, published text and
 sections, and spills to an unnamed temporary file instead (one per share, made before the
-fork, gone with the last process that holds it) the HTML, the published text and the page's
-lines of the search and preview data, which are made of its sections; renderers are forked
-after the check, so they inherit the graph instead of receiving it, read their pages' HTML
-back from the spills, and answer with the sizes of what they wrote; the parent splices the
-search and preview data from the spills' lines without reading them. A forked process
-copies the memory it touches, which is most of the graph: the parent working too saves one
-such copy. Same wiki, same bytes, however many workers; one worker means no second process.
+forks, gone with the last process that holds it) the HTML, the published text and the page's
+lines of the search and preview data, which are made of its sections. A renderer gets, for
+each page of its chunk, a render.PageView without the HTML and text, which it reads back
+from the spill, and answers with the sizes of what it wrote; the parent splices the search
+and preview data from the spills' lines without reading them. A renderer forked after the
+graph was built would copy the memory it touches, most of the graph: the refcounts it writes
+are spread over all of it. Same wiki, same bytes, however many workers; one worker means no
+second process.
 """
 
 from __future__ import annotations
@@ -23,8 +24,13 @@ import dataclasses
 import gc
 import multiprocessing
 import os
+import pickle
 import tempfile
+import threading
 import traceback
+from collections import deque
+from collections.abc import Callable
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,12 +40,16 @@ from .graph import WikiGraph
 from .load import load_paths, merge_wikis, wiki_paths, without_text
 from .model import Site, Span, Wiki
 from .progress import REFRESH_SECONDS, SILENT, Progress
-from .render import PAGED_DATA, Theme, paged_entries, refuse_overwrites, render_site
+from .render import PAGED_DATA, PageView, Theme, page_views, paged_entries, refuse_overwrites, render_site, render_views
+from .render.nav import INDEX_PAGE, page_groups
 from .write import write_files
 
 PAGES_PER_WORKER = 100  # below this a second process costs more than it saves
 CHUNK_FILES = 200  # what a worker holds in full at once: its memory stays flat as the wiki grows
 Spilled = dict[str, tuple[int, ...]]  # page path → offset; bytes of body, published text, each paged entry
+# A chunk of pages to render: staging folder, the share whose spill has their HTML and
+# published text, their views without those, and where in the spill each one's are.
+Task = tuple[str, int, list[PageView], list[tuple[int, int, int]]]
 
 
 def worker_count(pages: int, requested: int | None) -> int:
@@ -51,25 +61,35 @@ def worker_count(pages: int, requested: int | None) -> int:
 
 
 class ShardedWiki:
-    """Use as a context manager: `load()` the wiki, then `write_into(staging, graph, ...)` its site."""
+    """Use as a context manager: `load()` the wiki, then `write_into(staging, graph, base_url)`
+    its site. Without a theme (a check), no page HTML is rendered."""
 
-    def __init__(self, root: Path, workers: int | None = None, bodies: bool = True, progress: Progress = SILENT):
+    def __init__(self, root: Path, workers: int | None = None, theme: Theme | None = None, progress: Progress = SILENT):
         self.root = root
-        self.bodies = bodies  # False for a check: no page HTML is rendered
+        self.theme = theme
+        self.bodies = theme is not None
         self.progress = progress
         self.paths = wiki_paths(root)
         count = worker_count(sum(path.endswith(".md") for path in self.paths), workers)
         self.shards = [self.paths[index::count] for index in range(count)] if count > 1 else []
         self.spills: list[BinaryIO] = []
         self.spilled: list[Spilled] = []
+        self.tasks: _Tasks | None = None  # to the renderers, which a build forks on entering
+        self.renderers: _Started | None = None
+        self.exits = ExitStack()
 
     def __enter__(self) -> ShardedWiki:
-        self.spills = [tempfile.TemporaryFile() for _ in self.shards] if self.bodies else []
+        if self.bodies and self.shards:
+            self.spills = [self.exits.enter_context(tempfile.TemporaryFile()) for _ in self.shards]
+            self.tasks = _Tasks()
+            job = (self.tasks, self.theme, self.root, self.spills, self.progress)
+            self.renderers = self.exits.enter_context(_Started(_render_tasks, [job] * (len(self.shards) - 1)))
+            self.exits.callback(self.tasks.close)  # renderers never sent their tasks stop at the end of the pipe
+            self.tasks.reader.close()
         return self
 
     def __exit__(self, *exc) -> None:
-        for spill in self.spills:
-            spill.close()
+        self.exits.close()
 
     def load(self) -> Wiki:
         """The whole wiki; pages read by loaders come without their HTML, published text and sections."""
@@ -86,28 +106,40 @@ class ShardedWiki:
         self.progress.finish(f" ({max(len(self.shards), 1)} process{'es' if self.shards else ''})")
         return wiki
 
-    def write_into(self, staging: Path, graph: WikiGraph, theme: Theme, base_url: str) -> dict[str, int]:
+    def write_into(self, staging: Path, graph: WikiGraph, base_url: str) -> dict[str, int]:
         """Render every file of the site into the staging folder; their sizes by output path."""
         self.progress.stage("writing pages", len(graph.pages))
         if not self.shards:
-            written = write_files(staging, render_site(graph, theme, base_url, progress=self.progress), self.root)
+            written = write_files(staging, render_site(graph, self.theme, base_url, progress=self.progress), self.root)
             self.progress.finish()
             return written
-        graph.incoming  # worked out once here, so that every renderer inherits it
-        shares = [list(spilled) for spilled in self.spilled]
-        chunks = [(n, share[start : start + CHUNK_FILES])
-                  for n, share in enumerate(shares) for start in range(0, len(share), CHUNK_FILES)]
-        job = (graph, theme, base_url, self.root, staging, self.spills, self.spilled, chunks,
-               multiprocessing.get_context("fork").Value("q", 0), self.progress)
-        with _Started(_write_chunks, [job] * (len(self.shards) - 1)) as renderers:
-            shared = render_site(graph, theme, base_url, pages=set(), kept=self._spilled_entries())
-            replies = [_write_chunks(*job), *renderers.replies(self.progress)]
+        graph.incoming  # worked out here, not by two threads at once
+        chunks = deque(
+            self._task(staging, graph, n, share[start : start + CHUNK_FILES])
+            for n, share in enumerate([path for path in spilled if path != INDEX_PAGE] for spilled in self.spilled)
+            for start in range(0, len(share), CHUNK_FILES)
+        )
+        feeder = _Feeder(self.tasks, chunks, len(self.renderers.running))
+        shared = render_site(graph, self.theme, base_url, pages=set(), kept=self._spilled_entries())
+        hub = [self._task(staging, graph, n, [INDEX_PAGE]) for n, spilled in enumerate(self.spilled) if INDEX_PAGE in spilled]
+        own = [_render_task(self.theme, self.root, self.spills, make(), page_groups(graph), self.progress) for make in hub]
+        while (make := feeder.take_last()) is not None:
+            own.append(_render_task(self.theme, self.root, self.spills, make(), progress=self.progress))
+        feeder.join()
+        replies = [*own, *self.renderers.replies(self.progress)]
         self.progress.finish()
         written = {path: size for sizes, _ in replies for path, size in sizes.items()}
         copies = sorted({path for _, linked in replies for path in linked} - written.keys())
         refuse_overwrites(shared.files, written, copies)
         written.update(write_files(staging, Site(shared.files, tuple(copies)), self.root))
         return dict(sorted(written.items()))
+
+    def _task(self, staging: Path, graph: WikiGraph, share: int, paths: list[str]) -> Callable[[], Task]:
+        """A Task, made when it is called: the feeder thread makes the renderers' while the parent renders."""
+        def make() -> Task:
+            locations = [self.spilled[share][path][:3] for path in paths]
+            return os.fspath(staging), share, page_views(graph, paths), locations
+        return make
 
     def _spilled_entries(self) -> dict[str, dict[str, Span]]:
         """Where the loaders' spills hold each page's entry of each PAGED_DATA file."""
@@ -140,36 +172,87 @@ def _load_share(root: Path, shard: list[str], spill: BinaryIO | None, bodies: bo
     return merge_wikis(parts), spilled
 
 
-def _write_chunks(
-    graph: WikiGraph, theme: Theme, base_url: str, root: Path, staging: Path, spills: list[BinaryIO],
-    spilled: list[Spilled], chunks: list[tuple[int, list[str]]], taken, progress: Progress,
-):
-    """A renderer: the next chunk of pages not taken yet (`taken` counts them out), their HTML
-    back from their loader's spill into the graph, rendered, written, and dropped again; until
-    none is left."""
+def _render_tasks(tasks: _Tasks, theme: Theme, root: Path, spills: list[BinaryIO], progress: Progress):
+    """A renderer: the next task not taken yet, until the parent says there are no more."""
+    tasks.writer.close()  # so that the parent's end closing is the end of the pipe
     sizes, copies = {}, set()
-    while (index := _take(taken)) < len(chunks):
-        share, chunk = chunks[index]
-        descriptor, bare = spills[share].fileno(), {path: graph.pages[path] for path in chunk}
-        for path in chunk:
-            offset, body_size, published_size, *_ = spilled[share][path]
-            data = os.pread(descriptor, body_size + published_size, offset)
-            graph.pages[path] = dataclasses.replace(
-                bare[path], body=data[:body_size].decode("utf-8"), published=data[body_size:].decode("utf-8")
-            )
-        site = render_site(graph, theme, base_url, pages=set(chunk), shared=False, progress=progress)
-        sizes.update(write_files(staging, Site(site.files, ()), root))
-        copies.update(site.copies)
-        graph.pages.update(bare)
+    while (task := tasks.get()) is not None:
+        written, linked = _render_task(theme, root, spills, task, progress=progress)
+        sizes.update(written)
+        copies.update(linked)
     return sizes, sorted(copies)
 
 
-def _take(counter) -> int:
-    """The counter's value, which this process takes: no other sees it again."""
-    with counter.get_lock():
-        value = counter.value
-        counter.value += 1
-    return value
+def _render_task(theme: Theme, root: Path, spills: list[BinaryIO], task: Task, groups=(), progress: Progress = SILENT):
+    """A chunk's pages, their HTML and text read back from their loader's spill, rendered and
+    written; the sizes of what was written, and the wiki files the pages link to."""
+    staging, share, views, locations = task
+    descriptor, filled = spills[share].fileno(), []
+    for view, (offset, body_size, published_size) in zip(views, locations):
+        data = os.pread(descriptor, body_size + published_size, offset)
+        filled.append(dataclasses.replace(view, body=data[:body_size].decode("utf-8"), published=data[body_size:].decode("utf-8")))
+    site = render_views(theme, filled, groups, progress)
+    return write_files(Path(staging), Site(site.files, ()), root), site.copies
+
+
+class _Tasks:
+    """A pipe of Tasks that renderers take in turn, each whole: one reads at a time."""
+
+    def __init__(self):
+        context = multiprocessing.get_context("fork")
+        self.reader, self.writer = context.Pipe(duplex=False)
+        self.lock = context.Lock()
+
+    def put(self, task: Task | None) -> None:
+        self.writer.send_bytes(pickle.dumps(task, pickle.HIGHEST_PROTOCOL))
+
+    def get(self) -> Task | None:
+        with self.lock:
+            data = self.reader.recv_bytes()
+        return pickle.loads(data)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class _Feeder:
+    """A thread of the parent that makes the renderers' tasks and sends them, from the front of
+    the chunks, while the parent takes chunks from the back for itself; then one None for each
+    renderer. Sending waits while the pipe is full, so the parent takes what is not sent yet."""
+
+    def __init__(self, tasks: _Tasks, chunks: deque, renderers: int):
+        self.tasks, self.chunks, self.renderers, self.failure = tasks, chunks, renderers, None
+        self.thread = threading.Thread(target=self._send, daemon=True)
+        self.thread.start()
+
+    def take_last(self) -> Callable[[], Task] | None:
+        """What makes the last chunk's Task, if any chunk is left."""
+        try:
+            return self.chunks.pop()
+        except IndexError:
+            return None
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def _send(self) -> None:
+        try:
+            while True:
+                try:
+                    make = self.chunks.popleft()
+                except IndexError:
+                    break
+                self.tasks.put(make())
+        except BrokenPipeError:
+            return  # every renderer is gone: the parent hears why from their replies
+        except BaseException as error:  # a renderer's task is lost: the build must fail
+            self.failure = error
+            self.chunks.clear()
+        with suppress(BrokenPipeError):
+            for _ in range(self.renderers):
+                self.tasks.put(None)
 
 
 class _Started:
