@@ -29,10 +29,11 @@ def generated(tmp_path_factory):
     return wiki
 
 
-@pytest.mark.parametrize("workers, chunk", [(2, workers_module.CHUNK_FILES), (3, 7)])
-def test_site_is_byte_identical_with_any_number_of_workers(generated, tmp_path, monkeypatch, workers, chunk):
-    """However many workers, and however many chunks each takes its share in."""
+@pytest.mark.parametrize("workers, chunk, task", [(2, workers_module.CHUNK_FILES, workers_module.TASK_PAGES), (3, 7, 3)])
+def test_site_is_byte_identical_with_any_number_of_workers(generated, tmp_path, monkeypatch, workers, chunk, task):
+    """However many workers, in however many chunks they load and tasks they render."""
     monkeypatch.setattr(workers_module, "CHUNK_FILES", chunk)
+    monkeypatch.setattr(workers_module, "TASK_PAGES", task)
     clean = tmp_path / "clean"
     shutil.copytree(generated, clean)
     (clean / "broken.md").unlink()

@@ -45,7 +45,8 @@ from .render.nav import INDEX_PAGE, page_groups
 from .write import write_files
 
 PAGES_PER_WORKER = 100  # below this a second process costs more than it saves
-CHUNK_FILES = 200  # what a worker holds in full at once: its memory stays flat as the wiki grows
+CHUNK_FILES = 200  # what a loader holds in full at once: its memory stays flat as the wiki grows
+TASK_PAGES = 50  # what a renderer is sent at once: few enough that all processes end together
 Spilled = dict[str, tuple[int, ...]]  # page path → offset; bytes of body, published text, each paged entry
 # A chunk of pages to render: staging folder, the share whose spill has their HTML and
 # published text, their views without those, and where in the spill each one's are.
@@ -114,12 +115,12 @@ class ShardedWiki:
             self.progress.finish()
             return written
         graph.incoming  # worked out here, not by two threads at once
-        chunks = deque(
-            self._task(staging, graph, n, share[start : start + CHUNK_FILES])
+        makers = deque(
+            self._task(staging, graph, n, share[start : start + TASK_PAGES])
             for n, share in enumerate([path for path in spilled if path != INDEX_PAGE] for spilled in self.spilled)
-            for start in range(0, len(share), CHUNK_FILES)
+            for start in range(0, len(share), TASK_PAGES)
         )
-        feeder = _Feeder(self.tasks, chunks, len(self.renderers.running))
+        feeder = _Feeder(self.tasks, makers, len(self.renderers.running))
         shared = render_site(graph, self.theme, base_url, pages=set(), kept=self._spilled_entries())
         hub = [self._task(staging, graph, n, [INDEX_PAGE]) for n, spilled in enumerate(self.spilled) if INDEX_PAGE in spilled]
         own = [_render_task(self.theme, self.root, self.spills, make(), page_groups(graph), self.progress) for make in hub]
@@ -220,15 +221,15 @@ class _Feeder:
     the chunks, while the parent takes chunks from the back for itself; then one None for each
     renderer. Sending waits while the pipe is full, so the parent takes what is not sent yet."""
 
-    def __init__(self, tasks: _Tasks, chunks: deque, renderers: int):
-        self.tasks, self.chunks, self.renderers, self.failure = tasks, chunks, renderers, None
+    def __init__(self, tasks: _Tasks, makers: deque, renderers: int):
+        self.tasks, self.makers, self.renderers, self.failure = tasks, makers, renderers, None
         self.thread = threading.Thread(target=self._send, daemon=True)
         self.thread.start()
 
     def take_last(self) -> Callable[[], Task] | None:
         """What makes the last chunk's Task, if any chunk is left."""
         try:
-            return self.chunks.pop()
+            return self.makers.pop()
         except IndexError:
             return None
 
@@ -241,7 +242,7 @@ class _Feeder:
         try:
             while True:
                 try:
-                    make = self.chunks.popleft()
+                    make = self.makers.popleft()
                 except IndexError:
                     break
                 self.tasks.put(make())
@@ -249,7 +250,7 @@ class _Feeder:
             return  # every renderer is gone: the parent hears why from their replies
         except BaseException as error:  # a renderer's task is lost: the build must fail
             self.failure = error
-            self.chunks.clear()
+            self.makers.clear()
         with suppress(BrokenPipeError):
             for _ in range(self.renderers):
                 self.tasks.put(None)
