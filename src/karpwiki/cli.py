@@ -102,11 +102,12 @@ def _run_serve(args: argparse.Namespace) -> int:
     from .serve import serve_wiki  # watchdog and the server load only when serving
 
     config = Config(wiki=args.wiki, templates=args.templates or packaged_theme())
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # until the server runs, which then handles both
     try:
         serve_wiki(config, args.host, args.port, args.open, say=lambda text: print(text, flush=True))
     except KeyboardInterrupt:
-        print("stopped", flush=True)
+        pass
+    print("stopped", flush=True)
     return 0
 
 

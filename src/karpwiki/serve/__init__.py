@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import shutil
+import signal
 import tempfile
 import threading
+import time
 import webbrowser
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from .watch import Watcher
 
 
 def serve_wiki(config: Config, host: str, port: int, open_browser: bool, say=print) -> None:
-    """Serve until interrupted (Ctrl-C); the temporary site folder is removed on the way out."""
+    """Serve until interrupted (Ctrl-C or SIGTERM); the temporary site folder is removed on the way out."""
     if not config.wiki.is_dir():
         raise UsageError(f"no such wiki directory: {config.wiki}")
     site_dir = Path(tempfile.mkdtemp(prefix="karpwiki-serve-"))
@@ -46,7 +48,7 @@ def serve_wiki(config: Config, host: str, port: int, open_browser: bool, say=pri
         say(f"serving {config.wiki} at {url} (Ctrl-C to stop)")
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-        server.serve_forever(poll_interval=0.2)
+        _serve_until_signalled(server)
     finally:
         if server is not None:
             server.stopping = True
@@ -54,3 +56,17 @@ def serve_wiki(config: Config, host: str, port: int, open_browser: bool, say=pri
         if watcher is not None:
             watcher.stop()
         shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def _serve_until_signalled(server: PreviewServer) -> None:
+    """Serve on a thread until SIGINT or SIGTERM. The handlers only note the signal: a
+    KeyboardInterrupt raised wherever the main thread happens to be can land in a __del__,
+    where Python ignores it, and the server would go on serving; and a handler that took a
+    lock could wait on one the main thread holds."""
+    signalled: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda number, frame: signalled.append(number))
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+    while not signalled:
+        time.sleep(0.2)
+    server.shutdown()
