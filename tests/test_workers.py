@@ -75,6 +75,23 @@ def test_a_failing_renderer_fails_the_build_and_leaves_no_process(generated, tmp
     assert not (tmp_path / "site").exists() and multiprocessing.active_children() == []
 
 
+@pytest.mark.parametrize("clash, files", [
+    ("404.html", {"404.md": "# Not found\n"}),
+    ("static/style.css", {"linker.md": "# Linker\n\n[css](static/style.css)\n", "static/style.css": "a {}"}),
+])
+def test_a_wiki_file_where_a_parallel_build_writes_its_own_is_refused(generated, tmp_path, clash, files):
+    """The files every page shares are written before the pages, once no page can clash with them."""
+    clean = tmp_path / "clean"
+    shutil.copytree(generated, clean)
+    (clean / "broken.md").unlink()
+    for name, text in files.items():
+        (clean / name).parent.mkdir(exist_ok=True)
+        (clean / name).write_text(text)
+    with pytest.raises(KarpwikiError, match=f"{clash} is a file karpwiki writes itself"):
+        build(Config(wiki=clean, out=tmp_path / "site", workers=2))
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_blocked_build_stops_the_renderers_it_forked(generated, tmp_path, monkeypatch):
     """They are forked before the check; with nothing to render they end by themselves at
     the end of their pipe (exit code 0), instead of being killed."""

@@ -36,7 +36,7 @@ from typing import BinaryIO
 
 from .cache import without_gc
 from .errors import KarpwikiError
-from .graph import WikiGraph
+from .graph import WikiGraph, output_path
 from .load import load_paths, merge_wikis, wiki_paths, without_text
 from .model import Site, Span, Wiki
 from .progress import REFRESH_SECONDS, SILENT, Progress
@@ -120,20 +120,26 @@ class ShardedWiki:
             for n, share in enumerate([path for path in spilled if path != INDEX_PAGE] for spilled in self.spilled)
             for start in range(0, len(share), TASK_PAGES)
         )
-        feeder = _Feeder(self.tasks, makers, len(self.renderers.running))
-        shared = render_site(graph, self.theme, base_url, pages=set(), kept=self._spilled_entries())
-        hub = [self._task(staging, graph, n, [INDEX_PAGE]) for n, spilled in enumerate(self.spilled) if INDEX_PAGE in spilled]
-        own = [_render_task(self.theme, self.root, self.spills, make(), page_groups(graph), self.progress) for make in hub]
-        while (make := feeder.take_last()) is not None:
-            own.append(_render_task(self.theme, self.root, self.spills, make(), progress=self.progress))
-        feeder.join()
+        with _Feeder(self.tasks, makers, len(self.renderers.running)) as feeder:
+            written = self._write_shared(staging, graph, base_url)
+            hub = [self._task(staging, graph, n, [INDEX_PAGE]) for n, spilled in enumerate(self.spilled) if INDEX_PAGE in spilled]
+            own = [_render_task(self.theme, self.root, self.spills, make(), page_groups(graph), self.progress) for make in hub]
+            while (make := feeder.take_last()) is not None:
+                own.append(_render_task(self.theme, self.root, self.spills, make(), progress=self.progress))
         replies = [*own, *self.renderers.replies(self.progress)]
         self.progress.finish()
-        written = {path: size for sizes, _ in replies for path, size in sizes.items()}
+        written.update((path, size) for sizes, _ in replies for path, size in sizes.items())
         copies = sorted({path for _, linked in replies for path in linked} - written.keys())
-        refuse_overwrites(shared.files, written, copies)
-        written.update(write_files(staging, Site(shared.files, tuple(copies)), self.root))
+        written.update(write_files(staging, Site({}, tuple(copies)), self.root))
         return dict(sorted(written.items()))
+
+    def _write_shared(self, staging: Path, graph: WikiGraph, base_url: str) -> dict[str, int]:
+        """The files every page shares, written at once rather than held (the link graph alone
+        is megabytes), once it is sure no page's file or linked file will be one of them."""
+        shared = render_site(graph, self.theme, base_url, pages=set(), kept=self._spilled_entries())
+        refuse_overwrites(shared.files, {name for path in graph.pages for name in (output_path(path), path)},
+                          graph.targets.linked_files())
+        return write_files(staging, shared, self.root)
 
     def _task(self, staging: Path, graph: WikiGraph, share: int, paths: list[str]) -> Callable[[], Task]:
         """A Task, made when it is called: the feeder thread makes the renderers' while the parent renders."""
@@ -219,12 +225,22 @@ class _Tasks:
 class _Feeder:
     """A thread of the parent that makes the renderers' tasks and sends them, from the front of
     the chunks, while the parent takes chunks from the back for itself; then one None for each
-    renderer. Sending waits while the pipe is full, so the parent takes what is not sent yet."""
+    renderer. Sending waits while the pipe is full, so the parent takes what is not sent yet.
+    Leaving the with block waits for the thread; left early, it sends nothing more."""
 
     def __init__(self, tasks: _Tasks, makers: deque, renderers: int):
         self.tasks, self.makers, self.renderers, self.failure = tasks, makers, renderers, None
         self.thread = threading.Thread(target=self._send, daemon=True)
+
+    def __enter__(self) -> _Feeder:
         self.thread.start()
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        self.makers.clear()
+        self.thread.join()
+        if kind is None and self.failure is not None:
+            raise self.failure
 
     def take_last(self) -> Callable[[], Task] | None:
         """What makes the last chunk's Task, if any chunk is left."""
@@ -232,11 +248,6 @@ class _Feeder:
             return self.makers.pop()
         except IndexError:
             return None
-
-    def join(self) -> None:
-        self.thread.join()
-        if self.failure is not None:
-            raise self.failure
 
     def _send(self) -> None:
         try:

@@ -89,8 +89,9 @@ def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups, facts: 
     return {path: data for shows, make in makers if shows & facts for path, data in make().items()}
 
 
-def refuse_overwrites(generated: dict[str, bytes], pages: dict[str, bytes], copies: Iterable[str]) -> None:
-    """A wiki file where the site writes its own (a page 404.md, a linked static/style.css)."""
-    clash = sorted(generated.keys() & (pages.keys() | set(copies)))
+def refuse_overwrites(generated: Mapping[str, object], pages: Iterable[str], copies: Iterable[str]) -> None:
+    """A wiki file where the site writes its own (a page 404.md, a linked static/style.css):
+    `pages` are the output paths of pages (HTML and source), `copies` the wiki files copied."""
+    clash = sorted(generated.keys() & (set(pages) | set(copies)))
     if clash:
         raise KarpwikiError(f"{clash[0]} is a file karpwiki writes itself; rename the wiki file that would become it")
