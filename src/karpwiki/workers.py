@@ -36,11 +36,12 @@ from typing import BinaryIO
 
 from .cache import without_gc
 from .errors import KarpwikiError
-from .graph import WikiGraph, output_path
+from .graph import WikiGraph
 from .load import load_paths, merge_wikis, wiki_paths, without_text
 from .model import Site, Span, Wiki
 from .progress import REFRESH_SECONDS, SILENT, Progress
-from .render import PAGED_DATA, PageView, Theme, page_views, paged_entries, refuse_overwrites, render_site, render_views
+from .render import (PAGED_DATA, PageView, Theme, page_outputs, page_views, paged_entries, refuse_overwrites, render_site,
+                     render_views)
 from .render.nav import INDEX_PAGE, page_groups
 from .write import write_files
 
@@ -126,10 +127,10 @@ class ShardedWiki:
             own = [_render_task(self.theme, self.root, self.spills, make(), page_groups(graph), self.progress) for make in hub]
             while (make := feeder.take_last()) is not None:
                 own.append(_render_task(self.theme, self.root, self.spills, make(), progress=self.progress))
-        replies = [*own, *self.renderers.replies(self.progress)]
+        for sizes in [*own, *self.renderers.replies(self.progress)]:
+            written.update(sizes)
         self.progress.finish()
-        written.update((path, size) for sizes, _ in replies for path, size in sizes.items())
-        copies = sorted({path for _, linked in replies for path in linked} - written.keys())
+        copies = sorted(graph.targets.linked_files() - written.keys())
         written.update(write_files(staging, Site({}, tuple(copies)), self.root))
         return dict(sorted(written.items()))
 
@@ -137,8 +138,7 @@ class ShardedWiki:
         """The files every page shares, written at once rather than held (the link graph alone
         is megabytes), once it is sure no page's file or linked file will be one of them."""
         shared = render_site(graph, self.theme, base_url, pages=set(), kept=self._spilled_entries())
-        refuse_overwrites(shared.files, {name for path in graph.pages for name in (output_path(path), path)},
-                          graph.targets.linked_files())
+        refuse_overwrites(shared.files, page_outputs(graph.pages), graph.targets.linked_files())
         return write_files(staging, shared, self.root)
 
     def _task(self, staging: Path, graph: WikiGraph, share: int, paths: list[str]) -> Callable[[], Task]:
@@ -182,24 +182,21 @@ def _load_share(root: Path, shard: list[str], spill: BinaryIO | None, bodies: bo
 def _render_tasks(tasks: _Tasks, theme: Theme, root: Path, spills: list[BinaryIO], progress: Progress):
     """A renderer: the next task not taken yet, until the parent says there are no more."""
     tasks.writer.close()  # so that the parent's end closing is the end of the pipe
-    sizes, copies = {}, set()
+    sizes = {}
     while (task := tasks.get()) is not None:
-        written, linked = _render_task(theme, root, spills, task, progress=progress)
-        sizes.update(written)
-        copies.update(linked)
-    return sizes, sorted(copies)
+        sizes.update(_render_task(theme, root, spills, task, progress=progress))
+    return sizes
 
 
 def _render_task(theme: Theme, root: Path, spills: list[BinaryIO], task: Task, groups=(), progress: Progress = SILENT):
     """A chunk's pages, their HTML and text read back from their loader's spill, rendered and
-    written; the sizes of what was written, and the wiki files the pages link to."""
+    written; the sizes of what was written. The parent copies the wiki files they link to."""
     staging, share, views, locations = task
     descriptor, filled = spills[share].fileno(), []
     for view, (offset, body_size, published_size) in zip(views, locations):
         data = os.pread(descriptor, body_size + published_size, offset)
         filled.append(dataclasses.replace(view, body=data[:body_size].decode("utf-8"), published=data[body_size:].decode("utf-8")))
-    site = render_views(theme, filled, groups, progress)
-    return write_files(Path(staging), Site(site.files, ()), root), site.copies
+    return write_files(Path(staging), Site(render_views(theme, filled, groups, progress).files, ()), root)
 
 
 class _Tasks:

@@ -26,7 +26,7 @@ from .search import SEARCH_DATA, search_data, search_entry
 from .theme import Theme, load_theme, static_files
 
 __all__ = ["PAGED_DATA", "PageView", "Theme", "affected_pages", "changed_facts", "code_blocks", "load_theme", "page_spans",
-           "page_views", "paged_entries", "refuse_overwrites", "render_site", "render_views"]
+           "page_outputs", "page_views", "paged_entries", "refuse_overwrites", "render_site", "render_views"]
 
 # The shared files made of one entry per page, in path order (see data.paged_script).
 PAGED_DATA = (data_path(SEARCH_DATA), data_path(PREVIEW_DATA))
@@ -69,6 +69,11 @@ def render_views(theme: Theme, views: list[PageView], groups: Sequence[tuple[str
     html = render_pages(theme, views, groups, progress)
     sources = {view.path: view.published.encode("utf-8") for view in views}
     return Site({**html, **sources}, tuple(sorted({path for view in views for path in view.files})))
+
+
+def page_outputs(paths: Iterable[str]) -> set[str]:
+    """The files render_views makes of these pages: each one's HTML and its markdown source."""
+    return {name for path in paths for name in (g.output_path(path), path)}
 
 
 def _shared_files(graph: WikiGraph, theme: Theme, base_url: str, groups, facts: frozenset[str],
