@@ -30,6 +30,7 @@ from .. import graph as g
 from ..graph import output_path, relative_url
 from ..markdown import COMMENT_CLOSE, COMMENT_OPEN
 from ..model import Link, Page
+from .lexing import quick_lexer
 
 # A link's URL in a body before the graph resolves it: NUL never survives the loader in page
 # text, so it cannot be forged by a page.
@@ -196,7 +197,7 @@ def _highlight(code: str, language: str) -> str:
 def _lexer(language: str):
     """One lexer per language for the whole run: making one costs as much as highlighting a line."""
     try:
-        return get_lexer_by_name(language) if language else None
+        return quick_lexer(get_lexer_by_name(language)) if language else None
     except ClassNotFound:
         return None
 
