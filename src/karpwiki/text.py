@@ -74,6 +74,8 @@ def clip(text: str, limit: int, keep_end: bool = False) -> str:
 
 
 def _around_links(inlines: list[Token]) -> dict[int, LinkContext]:
+    if not any(child.type == "link_open" for inline in inlines for child in inline.children or ()):
+        return {}  # most blocks link nowhere, and their plain text is all this would cost
     text, spans = "", {}
     for inline in inlines:
         if text:
