@@ -37,10 +37,21 @@ def quick_lexer(lexer: Lexer) -> Lexer:
     return lexer
 
 
+class _Tables(dict):
+    """Per state, made when a text first enters it: {ASCII character: the rules to try}."""
+
+    def __init__(self, tokendefs: dict):
+        super().__init__()
+        self.tokendefs = tokendefs
+
+    def __missing__(self, state: str) -> dict[str, tuple]:
+        table = self[state] = _table(self.tokendefs[state])
+        return table
+
+
 @lru_cache(maxsize=None)
-def _rule_tables(lexer_class: type) -> dict:
-    """Per state, filled when a text first enters it: {ASCII character: the rules to try}."""
-    return {}
+def _rule_tables(lexer_class: type) -> _Tables:
+    return _Tables(lexer_class._tokens)
 
 
 def _table(rules: list) -> dict[str, tuple]:
@@ -49,14 +60,14 @@ def _table(rules: list) -> dict[str, tuple]:
             for char in ASCII}
 
 
-def _tokens(lexer: RegexLexer, tables: dict, text: str, stack=("root",)):
+def _tokens(lexer: RegexLexer, tables: _Tables, text: str, stack=("root",)):
     """RegexLexer.get_tokens_unprocessed, trying only the rules the table keeps for the
     character at hand (all of them past the end or at a character beyond ASCII)."""
     tokendefs = lexer._tokens
     pos = 0
     statestack = list(stack)
     statetokens = tokendefs[statestack[-1]]
-    table = tables.get(statestack[-1]) or tables.setdefault(statestack[-1], _table(statetokens))
+    table = tables[statestack[-1]]
     while True:
         for rexmatch, action, new_state in table.get(text[pos:pos + 1], statetokens):
             m = rexmatch(text, pos)
@@ -89,7 +100,7 @@ def _tokens(lexer: RegexLexer, tables: dict, text: str, stack=("root",)):
                 else:
                     raise ValueError(f"wrong state def: {new_state!r}")
                 statetokens = tokendefs[statestack[-1]]
-                table = tables.get(statestack[-1]) or tables.setdefault(statestack[-1], _table(statetokens))
+                table = tables[statestack[-1]]
             break
         else:
             if pos >= len(text):
@@ -98,7 +109,7 @@ def _tokens(lexer: RegexLexer, tables: dict, text: str, stack=("root",)):
                 # at the end of a line no rule matched: back to root, as Pygments does
                 statestack = ["root"]
                 statetokens = tokendefs["root"]
-                table = tables.get("root") or tables.setdefault("root", _table(statetokens))
+                table = tables["root"]
                 yield pos, Whitespace, "\n"
             else:
                 yield pos, Error, text[pos]
