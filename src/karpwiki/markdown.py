@@ -16,6 +16,8 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from . import dispatch
+
 # Deeper than this, markdown-it stops parsing and silently drops the rest of the page; the
 # loader reports a page that reaches it (CommonMark's preset allows only 20: ten nested lists).
 MAX_NESTING = 100
@@ -144,6 +146,7 @@ def make_parser() -> MarkdownIt:
     ):
         rule = md.inline.ruler.__rules__[md.inline.ruler.__find__(name)].fn
         md.inline.ruler.at(name, _recording_destination(rule, destination))
+    dispatch.install(md)  # last: it tables the rules as they stand now
     return md
 
 
