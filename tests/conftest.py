@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -17,6 +18,16 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wikis"
+# Pieces that start or end every inline and block construct, for random_markdown to mix.
+MARKDOWN_PIECES = [
+    "word", "two words", " ", "  ", "\n", "\n\n", "\t", "    ", "*", "**", "_", "__", "~~", "~", "`", "``", "```",
+    "```python\n", "~~~\n", "[", "]", "](", "(", ")", "[a](a.md)", "[b]: b.md", "![img](i.png)", "<", ">", "> ",
+    "<b>", "<!--", "-->", "<http://x.y>", "&amp;", "&#35;", "&", "\\", "\\*", "!", "#", "# ", "## ", "-", "- ",
+    "+ ", "1. ", "2) ", "9. ", "30) ", "4", "5", "6", "7", "8", "0", "---", "***", "___", "===", "|",
+    "| a | b |\n|---|---|\n", ":", "\"", "'", "é", "→", "\u00a0", "[see x](x.md#part)", "[a b](../repos/y%20z.md)",
+    "(x.md)", "[label]", "](x.md)", "](x.md \"title\")", "[é](é.md)", "](<x y.md>)", "](a(b).md)", "[a]: <b c>",
+    "*word*", "**two words**", "*a*", "**b**",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +39,16 @@ def private_cache(tmp_path, monkeypatch):
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
     parser.addoption("--update-screenshots", action="store_true", help="retake docs/screenshots/ from the real wiki")
+
+
+@pytest.fixture
+def random_markdown():
+    """random_markdown(count, seed) → that many documents mixing MARKDOWN_PIECES, the same for a seed."""
+    def documents(count: int, seed: int):
+        chooser = random.Random(seed)
+        for _ in range(count):
+            yield "".join(chooser.choice(MARKDOWN_PIECES) for _ in range(chooser.randint(1, 60)))
+    return documents
 
 
 @pytest.fixture

@@ -7,10 +7,13 @@ the exception: writers hide drafts in them, so two small rules turn a comment in
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.helpers import parseLinkLabel
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
@@ -23,6 +26,14 @@ from . import dispatch
 MAX_NESTING = 100
 COMMENT_OPEN = "<!--"
 COMMENT_CLOSE = "-->"
+# An inline link whose label is plain text and whose destination a bare URL, as most of a
+# wiki's links are: its tokens are plain to make. Every other link is markdown-it's; each
+# character refused here would make its tokens differ (tests/test_markdown.py).
+PLAIN_LINK = re.compile(r"\[([^\[\]\\`>*_&~\n]+)\]\(([^\s()<\\&\x00-\x1f\x7f]+)\)")
+# `*text*` or `**text**` around plain text that starts and ends a word: when the stars before
+# it follow a space, a punctuation mark or nothing, they can open no emphasis but this one and
+# close none, so markdown-it's delimiter matching would pair exactly these stars.
+PLAIN_EMPHASIS = re.compile(r"(\*\*?)([^\W_](?:[^*_\\`\]>&~\n]*[^\W_])?)\1(?!\*)")
 
 
 def slugify(text: str) -> str:
@@ -89,6 +100,44 @@ def _comment_inline(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _plain_link(state: StateInline, silent: bool) -> bool:
+    """The tokens markdown-it's link rule makes of a PLAIN_LINK, a tenth of the work."""
+    match = PLAIN_LINK.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    if not silent:
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": state.md.normalizeLink(match[2])}
+        token.meta["offset"] = match.start(2)
+        state.append_pending(match[1])  # the label's one text token
+        state.push("link_close", "a", -1)
+    state.pos = match.end()
+    return True
+
+
+def _plain_emphasis(state: StateInline, silent: bool) -> bool:
+    """The tokens markdown-it's emphasis rules end with for a PLAIN_EMPHASIS, made at once."""
+    if silent:
+        return False  # as markdown-it's emphasis rule: a star skipped in silence is one character
+    start = state.pos
+    before = state.src[start - 1] if start > 0 else " "
+    if not (isWhiteSpace(ord(before)) or isMdAsciiPunct(ord(before)) or isPunctChar(before)):
+        return False
+    match = PLAIN_EMPHASIS.match(state.src, start, state.posMax)
+    if match is None:
+        return False
+    marker, tag = match[1], "strong" if len(match[1]) == 2 else "em"
+    if tag == "strong":
+        state.push("text", "", 0)  # markdown-it keeps each run's first star as an empty text
+    state.push(f"{tag}_open", tag, 1).markup = marker
+    state.append_pending(match[2])
+    state.push(f"{tag}_close", tag, -1).markup = marker
+    if tag == "strong":
+        state.push("text", "", 0)
+    state.pos = match.end()
+    return True
+
+
 def _inline_destination(state: StateInline, start: int) -> int | None:
     """Offset in state.src where an inline link's destination starts; None for references."""
     label_start = start + 1 if state.src.startswith("!", start) else start
@@ -135,6 +184,8 @@ def make_parser() -> MarkdownIt:
     # markdown-it silently turns `javascript:` links into text; we keep them as links so the
     # checker can report them, and the renderer never emits them as live URLs.
     md.validateLink = lambda url: True
+    # A wiki writes the same few thousand URLs over and over; normalizing one is a tenth of a link's parse.
+    md.normalizeLink = lru_cache(maxsize=8192)(md.normalizeLink)
     md.block.ruler.before(
         "paragraph", "html_comment", _comment_block, {"alt": ["paragraph", "reference", "blockquote"]}
     )
@@ -146,6 +197,8 @@ def make_parser() -> MarkdownIt:
     ):
         rule = md.inline.ruler.__rules__[md.inline.ruler.__find__(name)].fn
         md.inline.ruler.at(name, _recording_destination(rule, destination))
+    md.inline.ruler.before("link", "plain_link", _plain_link)
+    md.inline.ruler.before("emphasis", "plain_emphasis", _plain_emphasis)
     dispatch.install(md)  # last: it tables the rules as they stand now
     return md
 
