@@ -174,6 +174,10 @@ def _load_share(root: Path, shard: list[str], spill: BinaryIO | None, bodies: bo
                 spilled[page.path] = (offset, *map(len, spilt))
                 offset += sum(map(len, spilt))
         parts.append(without_text(wiki))
+        # What is kept is no garbage: out of the collector's reach, its later collections walk
+        # only the next chunk's objects instead of every page read so far (5% of the loading).
+        gc.collect()
+        gc.freeze()
     if spill is not None:
         spill.flush()
     return merge_wikis(parts), spilled
