@@ -19,7 +19,7 @@ from markdown_it.rules_inline import StateInline
 # The characters each inline rule's match can start with. "text" is the one that matches
 # anywhere else: it takes every character up to the next of the inline terminators.
 INLINE_STARTS = {
-    "newline": "\n", "escape": "\\", "backticks": "`", "strikethrough": "~", "emphasis": "_*", "plain_emphasis": "*",
+    "newline": "\n", "escape": "\\", "backticks": "`", "plain_code": "`", "strikethrough": "~", "emphasis": "_*", "plain_emphasis": "*",
     "link": "[", "plain_link": "[", "image": "!", "autolink": "<", "html_inline": "<", "html_comment": "<", "entity": "&",
 }
 INLINE_ANYWHERE = {"text"}

@@ -33,6 +33,8 @@ PLAIN_LINK = re.compile(r"\[([^\[\]\\`>*_&~\n]+)\]\(([^\s()<\\&\x00-\x1f\x7f]+)\
 # `*text*` or `**text**` around plain text that starts and ends a word: when the stars before
 # it follow a space, a punctuation mark or nothing, they can open no emphasis but this one and
 # close none, so markdown-it's delimiter matching would pair exactly these stars.
+# `code` between single backticks: its closer is the first backtick after it, as markdown-it finds.
+PLAIN_CODE = re.compile(r"`([^`]+)`")
 PLAIN_EMPHASIS = re.compile(r"(\*\*?)([^\W_](?:[^*_\\`\]>&~\n]*[^\W_])?)\1(?!\*)")
 
 
@@ -111,6 +113,22 @@ def _plain_link(state: StateInline, silent: bool) -> bool:
         token.meta["offset"] = match.start(2)
         state.append_pending(match[1])  # the label's one text token
         state.push("link_close", "a", -1)
+    state.pos = match.end()
+    return True
+
+
+def _plain_code(state: StateInline, silent: bool) -> bool:
+    """markdown-it's code span for a PLAIN_CODE whose closer is a single backtick."""
+    match = PLAIN_CODE.match(state.src, state.pos, state.posMax)
+    if match is None or state.src.startswith("`", match.end()):
+        return False
+    if not silent:
+        token = state.push("code_inline", "code", 0)
+        token.markup = "`"
+        content = match[1].replace("\n", " ")
+        if content[0] == " " and content[-1] == " " and content.strip(" "):
+            content = content[1:-1]  # one space off each side, unless it is all spaces
+        token.content = content
     state.pos = match.end()
     return True
 
@@ -199,6 +217,7 @@ def make_parser() -> MarkdownIt:
         md.inline.ruler.at(name, _recording_destination(rule, destination))
     md.inline.ruler.before("link", "plain_link", _plain_link)
     md.inline.ruler.before("emphasis", "plain_emphasis", _plain_emphasis)
+    md.inline.ruler.before("backticks", "plain_code", _plain_code)
     dispatch.install(md)  # last: it tables the rules as they stand now
     return md
 
