@@ -11,6 +11,7 @@ import pytest
 
 from conftest import tree_bytes
 from karpwiki import cache
+from karpwiki import build as build_module
 from karpwiki import load as load_module
 from karpwiki.build import build, check
 from karpwiki.config import Config
@@ -135,6 +136,29 @@ def test_an_edit_with_errors_leaves_the_site_and_the_next_fix_builds(wiki, tmp_p
     (wiki / "b.md").write_text("# Beta\n\nBack to [alpha](a.md).\n")
     assert build(Config(wiki=wiki, out=out)).written
     assert b"Back to" in (out / "b.html").read_bytes()
+
+
+def test_a_state_saved_for_a_site_never_published_is_not_built_on(wiki, tmp_path, monkeypatch):
+    """A full build keeps the next build's state while it renders, before its site is
+    published; if publishing then fails, the next build must not take that state for the
+    live site's."""
+    out = tmp_path / "site"
+    assert build(Config(wiki=wiki, out=out)).written
+    edit_text(wiki)
+
+    def disk_full(*args):
+        raise OSError("no space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cache, "read_state", lambda path, settings: None)  # so this one builds in full
+        patched.setattr(build_module, "publish", disk_full)
+        with pytest.raises(OSError):
+            build(Config(wiki=wiki, out=out))
+    retitle(wiki)
+    assert build(Config(wiki=wiki, out=out)).written
+    cold = tmp_path / "cold"
+    build(Config(wiki=wiki, out=cold))
+    assert tree_bytes(out) == tree_bytes(cold)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "other site", "older karpwiki"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mmap
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from . import cache, history
@@ -74,8 +75,11 @@ def build(config: Config, strict: bool = False, progress: Progress = SILENT) -> 
         if blocks(findings, strict):
             return Report(len(graph.pages), findings)  # nothing written: the old site stays
         with staging_folder(config.wiki, config.out, keep=True) as staging:
-            outputs = shards.write_into(staging, graph, config.base_url)
-            _publish(staging, config, inputs, graph, findings, outputs, None)
+            # The parent keeps what the next build starts from while the renderers render: a
+            # state saved for a site that then fails to publish matches no record, so it is unused.
+            keep_state = partial(_save_state, config, "build", inputs, graph, None)
+            outputs = shards.write_into(staging, graph, config.base_url, meanwhile=keep_state)
+            _publish(staging, config, inputs, graph, findings, outputs)
             # The old site left in staging (if any) becomes links to the new one: the first
             # edit build after this one then links only what it changes, like every later one.
             staging.mkdir(exist_ok=True)
@@ -108,7 +112,8 @@ def _build_changes(config: Config, strict: bool, progress: Progress, theme, inpu
     with staging_folder(config.wiki, config.out, reuse=True) as staging:
         link_files(staging, config.out, kept, live)  # each the size it had: live_inodes said so
         outputs = {**{path: previous.outputs[path] for path in kept}, **write_files(staging, site, config.wiki, config.out)}
-        _publish(staging, config, inputs, graph, findings, outputs, state.base)
+        _publish(staging, config, inputs, graph, findings, outputs)
+        _save_state(config, "build", inputs, graph, state.base)
     return Report(len(graph.pages), findings, written=True)
 
 
@@ -170,11 +175,10 @@ def _carried_over(before: WikiGraph, graph: WikiGraph, previous: cache.Record, s
 
 
 def _publish(staging: Path, config: Config, inputs: cache.Inputs, graph: WikiGraph, findings: list[Finding],
-             outputs: dict[str, int], base: cache.StateBase | None) -> None:
-    """Swap the staged site in, then keep what the next build of this folder can start from."""
+             outputs: dict[str, int]) -> None:
+    """Swap the staged site in, with the record the next build compares its inputs to."""
     record = cache.Record(inputs.digest, len(graph.pages), findings, dict(sorted(outputs.items())))
     publish(staging, config.out, record.to_json())
-    _save_state(config, "build", inputs, graph, base)
 
 
 def _save_state(config: Config, purpose: str, inputs: cache.Inputs, graph: WikiGraph, base: cache.StateBase | None) -> None:

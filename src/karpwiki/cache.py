@@ -356,7 +356,8 @@ def prune_cache(in_use: list[Path]) -> None:
     folders leave tens of megabytes each), and those older than UNUSED_DAYS that name no
     folder (left by an older karpwiki) or are a killed write's. The files of a folder are
     `*-NAME.*`, and FOLDER_NOTE-NAME.txt names the folder; it is written here for the folders
-    `in_use`. A cache folder we cannot list or write only costs speed."""
+    `in_use`, which are never gone (a first build saves its state before its output folder
+    exists). A cache folder we cannot list or write only costs speed."""
     top = _cache_folder()
     try:
         for folder in in_use:
@@ -368,7 +369,7 @@ def prune_cache(in_use: list[Path]) -> None:
         entries = list(os.scandir(top))
         named = {_folder_name_in(entry.name): Path(entry.path).read_text(encoding="utf-8")
                  for entry in entries if entry.name.startswith(FOLDER_NOTE + "-")}
-        gone = {name for name, folder in named.items() if not os.path.isdir(folder)}
+        gone = {name for name, folder in named.items() if not os.path.isdir(folder)} - {_name_of(folder) for folder in in_use}
         cutoff = time.time() - UNUSED_DAYS * 86400
         for entry in entries:
             name = _folder_name_in(entry.name)

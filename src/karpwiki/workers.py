@@ -108,11 +108,14 @@ class ShardedWiki:
         self.progress.finish(f" ({max(len(self.shards), 1)} process{'es' if self.shards else ''})")
         return wiki
 
-    def write_into(self, staging: Path, graph: WikiGraph, base_url: str) -> dict[str, int]:
-        """Render every file of the site into the staging folder; their sizes by output path."""
+    def write_into(self, staging: Path, graph: WikiGraph, base_url: str,
+                   meanwhile: Callable[[], object] = lambda: None) -> dict[str, int]:
+        """Render every file of the site into the staging folder; their sizes by output path.
+        The parent calls `meanwhile` once it has written the shared files, while renderers render."""
         self.progress.stage("writing pages", len(graph.pages))
         if not self.shards:
             written = write_files(staging, render_site(graph, self.theme, base_url, progress=self.progress), self.root)
+            meanwhile()
             self.progress.finish()
             return written
         graph.incoming  # worked out here, not by two threads at once
@@ -123,6 +126,7 @@ class ShardedWiki:
         )
         with _Feeder(self.tasks, makers, len(self.renderers.running)) as feeder:
             written = self._write_shared(staging, graph, base_url)
+            meanwhile()
             hub = [self._task(staging, graph, n, [INDEX_PAGE]) for n, spilled in enumerate(self.spilled) if INDEX_PAGE in spilled]
             own = [_render_task(self.theme, self.root, self.spills, make(), page_groups(graph), self.progress) for make in hub]
             while (make := feeder.take_last()) is not None:
