@@ -13,5 +13,7 @@ GENERATOR = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" /
 
 def generate_corpus(wiki: Path, pages: int) -> Path:
     """Write a wiki of `pages` pages into `wiki` (replacing it) and return its path."""
+    if not GENERATOR.is_file():
+        raise SystemExit(f"no corpus generator at {GENERATOR}: the benchmarks need ../shared beside the repository")
     subprocess.run([sys.executable, str(GENERATOR), str(wiki), str(pages), "--seed", "1"], check=True, capture_output=True)
     return wiki
