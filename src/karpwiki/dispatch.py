@@ -19,8 +19,9 @@ from markdown_it.rules_inline import StateInline
 # The characters each inline rule's match can start with. "text" is the one that matches
 # anywhere else: it takes every character up to the next of the inline terminators.
 INLINE_STARTS = {
-    "newline": "\n", "escape": "\\", "backticks": "`", "plain_code": "`", "strikethrough": "~", "emphasis": "_*", "plain_emphasis": "*",
-    "link": "[", "plain_link": "[", "image": "!", "autolink": "<", "html_inline": "<", "html_comment": "<", "entity": "&",
+    "newline": "\n", "escape": "\\", "backticks": "`", "plain_code": "`", "strikethrough": "~",
+    "emphasis": "_*", "plain_emphasis": "*", "link": "[", "plain_link": "[", "image": "!",
+    "autolink": "<", "html_inline": "<", "html_comment": "<", "entity": "&",
 }
 INLINE_ANYWHERE = {"text"}
 # The first character of a block's line that each block rule's match can start with, for lines
