@@ -103,10 +103,10 @@ def digests_read(monkeypatch, wiki) -> list[str]:
     read = []
     original = cache._digest
 
-    def counting(path, real_root):
+    def counting(path, real_root, *info):
         if path.is_relative_to(wiki):
             read.append(path.name)
-        return original(path, real_root)
+        return original(path, real_root, *info)
 
     monkeypatch.setattr(cache, "_digest", counting)
     return read

@@ -1,9 +1,12 @@
 """The one resolver: every kind of link target, judged against the wiki's files."""
 
+import posixpath
+import random
+
 import pytest
 
 from karpwiki import graph as g
-from karpwiki.graph import WikiGraph, output_path, unsafe_scheme
+from karpwiki.graph import WikiGraph, output_path, relative_url, unsafe_scheme
 from karpwiki.load import load_wiki
 
 
@@ -111,3 +114,11 @@ def test_a_link_is_resolved_once_per_folder_but_a_bare_fragment_once_per_page(ma
     assert a[0] is b[0] and a[2] is b[2]  # one object: the state pickles it once
     assert (a[1], b[1]) == (g.Target(g.PAGE, "a.md", "top"), g.Target(g.PAGE, "b.md", "top"))
     assert r[0] == a[0] and (r[1].kind, r[1].path, a[2].path) == (g.MISSING, "repos/gone.md", "gone.md")
+
+
+def test_relative_urls_are_what_relpath_gives_between_wiki_paths():
+    chooser, parts = random.Random(5), ["a", "b", "repos", "x.md", "y.html", "é", "c d"]
+    for _ in range(5000):
+        page, target = ("/".join(chooser.choice(parts) for _ in range(chooser.randint(1, 4))) for _ in range(2))
+        folder = posixpath.dirname(page)
+        assert relative_url(page, target) == (posixpath.relpath(target, folder) if folder else target), (page, target)

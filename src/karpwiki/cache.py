@@ -125,7 +125,7 @@ def _file_digests(root: Path, paths: list[str]) -> dict[str, str]:
             if stat.S_ISREG(info.st_mode):
                 signature = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
                 hit = known.get(relative)
-                digests[relative] = hit[1] if hit is not None and hit[0] == signature else _digest(Path(path), real_root)
+                digests[relative] = hit[1] if hit is not None and hit[0] == signature else _digest(Path(path), real_root, info)
                 seen[relative] = (signature, digests[relative])
                 continue
         except OSError:
@@ -146,16 +146,17 @@ def _known_digests(seen: dict[str, tuple[tuple, str]]) -> dict[str, tuple[tuple,
     return {path: entry for path, entry in seen.items() if max(entry[0][2], entry[0][3]) < recent}
 
 
-def _digest(path: Path, real_root: Path) -> str:
+def _digest(path: Path, real_root: Path, info: os.stat_result | None = None) -> str:
+    """`info`, the path's lstat if the caller has it, spares asking again for every file."""
     digest = hashlib.blake2b(digest_size=16)
     try:
-        info = path.lstat()
+        info = info or path.lstat()
         if stat.S_ISLNK(info.st_mode):
             target = path.resolve()
             digest.update(b"\0link\0" + os.fsencode(str(target)))
             if not target.is_relative_to(real_root):
                 return digest.hexdigest()
-        if path.is_file():
+        if stat.S_ISREG(info.st_mode) or path.is_file():
             digest.update(b"\0data\0" + path.read_bytes())
     except (OSError, RuntimeError) as error:  # loops, FIFOs, vanishing files
         digest.update(f"\0unreadable\0{type(error).__name__}".encode())

@@ -142,13 +142,15 @@ def _load_entry(parser, root: Path, real_root: Path, relative: str, render_body:
                 highlighted: Mapping[str, str] = NONE_HIGHLIGHTED) -> _Entry:
     """One path of the wiki: whether pages may link to it, its page if it is one, its problems."""
     path = root / relative
-    try:
-        real = path.resolve()
-    except (RuntimeError, OSError):  # a symlink loop
-        return _Entry(relative, False, None, (Finding(relative, 0, 0, ERROR, "unreadable-file", "symlink loop; not read"),))
-    if path.is_symlink() and not real.is_relative_to(real_root):
-        finding = Finding(relative, 0, 0, ERROR, "outside-wiki", "symlink points outside the wiki; not read")
-        return _Entry(relative, False, None, (finding,))
+    # Only the entry itself can be a symlink: the walk enters no linked folder.
+    if path.is_symlink():
+        try:
+            real = path.resolve()
+        except (RuntimeError, OSError):  # a symlink loop
+            return _Entry(relative, False, None, (Finding(relative, 0, 0, ERROR, "unreadable-file", "symlink loop; not read"),))
+        if not real.is_relative_to(real_root):
+            finding = Finding(relative, 0, 0, ERROR, "outside-wiki", "symlink points outside the wiki; not read")
+            return _Entry(relative, False, None, (finding,))
     if not path.is_file():
         gone = not path.is_symlink() and not path.exists()
         if path.suffix == ".md" and not gone:

@@ -33,6 +33,7 @@ def load_theme(directory: Path) -> Theme:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory)),
         autoescape=True,
+        auto_reload=False,  # read once a run (serve loads the theme again when it changes), not stat'ed per page
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
