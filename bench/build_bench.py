@@ -137,7 +137,7 @@ def run_cold_rounds(builds: list[Build], wiki: Path, args: argparse.Namespace, l
                 print(f"warning: skipping {build.tool}: {problem}", flush=True)
                 result.problems[build.tool] = problem
                 if measurement.timed_out:
-                    result.timed_out[build.tool] = measurement.wall
+                    result.timed_out[build.tool] = measurement
                 del cold[build.tool]
                 continue
             cold[build.tool].append(measurement)

@@ -37,7 +37,9 @@ class SizeResult:
     incremental: dict[str, list[Measurement]] = field(default_factory=dict)  # WARM, WARM_CHECK, EDIT → runs
     versions: dict[str, str] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # tool (or kind of run) → why it is not in the table
-    timed_out: dict[str, float] = field(default_factory=dict)  # tool → seconds it ran before it was stopped
+    # tool → its run stopped at the time limit: its wall time and its memory so far are lower
+    # bounds of the whole build's, so a ratio to them is an upper bound of the real ratio
+    timed_out: dict[str, Measurement] = field(default_factory=dict)
 
 
 def report_lines(results: list[SizeResult], command: str, runs: int) -> list[str]:
@@ -85,10 +87,11 @@ def cold_table(results: list[SizeResult]) -> list[str]:
             growth = ratio(median_of(last.cold, tool, "wall"), median_of(first.cold, tool, "wall"))
             shown_growth = f"{growth:.1f}×" if result is last and len(results) > 1 and growth else ""
             lines.append(f"| {result.pages:,} | {tool} | {summary_cells(runs)} | {shown_growth} |")
-        for tool, wall in result.timed_out.items():
-            growth = ratio(wall, median_of(first.cold, tool, "wall")) if result is last and len(results) > 1 else None
+        for tool, stopped in result.timed_out.items():
+            growth = ratio(stopped.wall, median_of(first.cold, tool, "wall")) if result is last and len(results) > 1 else None
             shown_growth = f"> {growth:.0f}×" if growth else ""
-            lines.append(f"| {result.pages:,} | {tool} | > {seconds(wall)}, stopped | | | | | | | {shown_growth} |")
+            lines.append(f"| {result.pages:,} | {tool} | > {seconds(stopped.wall)}, stopped | | | | "
+                         f"≥ {mebibytes(stopped.peak_rss)} | ≥ {mebibytes(stopped.peak_pss)} | {stopped.elsewhere:.2f} | {shown_growth} |")
     return lines
 
 
@@ -110,8 +113,12 @@ def targets_table(results: list[SizeResult]) -> list[str]:
     sizes = " | ".join(f"{result.pages:,} pages" for result in results)
     lines = [f"| what (medians) | target | {sizes} |", "|---" * (2 + len(results)) + "|"]
     for what, numerator, denominator, key, limit in RATIO_TARGETS:
-        values = [ratio(median_of(r.cold, numerator, key), median_of(r.cold, denominator, key)) for r in results]
-        cells = [judged(value, limit, "{:.2f}", r.pages) for r, value in zip(results, values)]
+        cells = []
+        for r in results:
+            value = ratio(median_of(r.cold, numerator, key), median_of(r.cold, denominator, key))
+            stopped = r.timed_out.get(denominator)
+            bound = ratio(median_of(r.cold, numerator, key), getattr(stopped, key)) if stopped and value is None else None
+            cells.append(judged(value, limit, "{:.2f}", r.pages) if bound is None else bounded(bound, limit, r.pages))
         lines.append(f"| {what} | ≤ {limit} | " + " | ".join(cells) + " |")
     for kind, limit in SECONDS_TARGETS:
         values = [median_of(r.incremental, kind, "wall") for r in results]
@@ -124,6 +131,9 @@ def targets_table(results: list[SizeResult]) -> list[str]:
             growth = ratio(median_of(last.cold, tool, "wall"), median_of(first.cold, tool, "wall"))
             cells = [""] * (len(results) - 1) + [judged(growth, limit, "{:.1f}×", TARGET_PAGES)]
             lines.append(f"| {tool}, wall {last.pages:,} ÷ {first.pages:,} pages | ≤ {limit:.3g}× | " + " | ".join(cells) + " |")
+    if any(r.timed_out for r in results):
+        lines += ["", "< x: the peer was stopped at the time limit, so its time and the memory it had reached are "
+                  "less than its whole build's, and the ratio is below x."]
     return lines
 
 
@@ -195,6 +205,13 @@ def judged(value: float | None, limit: float, shape: str, pages: int) -> str:
     if pages != TARGET_PAGES:
         return shape.format(value)
     return shape.format(value) + (" ✓" if value <= limit else " ✗")
+
+
+def bounded(bound: float, limit: float, pages: int) -> str:
+    """A ratio known only to be below `bound`: met if the bound is, unknown otherwise."""
+    if pages != TARGET_PAGES:
+        return f"< {bound:.2f}"
+    return f"< {bound:.2f} ✓" if bound <= limit else f"< {bound:.2f}, n/a"
 
 
 def seconds(value: float) -> str:
