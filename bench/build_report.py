@@ -115,10 +115,11 @@ def targets_table(results: list[SizeResult]) -> list[str]:
     for what, numerator, denominator, key, limit in RATIO_TARGETS:
         cells = []
         for r in results:
-            value = ratio(median_of(r.cold, numerator, key), median_of(r.cold, denominator, key))
-            stopped = r.timed_out.get(denominator)
-            bound = ratio(median_of(r.cold, numerator, key), getattr(stopped, key)) if stopped and value is None else None
-            cells.append(judged(value, limit, "{:.2f}", r.pages) if bound is None else bounded(bound, limit, r.pages))
+            ours, stopped = median_of(r.cold, numerator, key), r.timed_out.get(denominator)
+            if stopped is None:
+                cells.append(judged(ratio(ours, median_of(r.cold, denominator, key)), limit, "{:.2f}", r.pages))
+            else:
+                cells.append(bounded(ratio(ours, getattr(stopped, key)), limit, r.pages))
         lines.append(f"| {what} | ≤ {limit} | " + " | ".join(cells) + " |")
     for kind, limit in SECONDS_TARGETS:
         values = [median_of(r.incremental, kind, "wall") for r in results]
@@ -207,8 +208,10 @@ def judged(value: float | None, limit: float, shape: str, pages: int) -> str:
     return shape.format(value) + (" ✓" if value <= limit else " ✗")
 
 
-def bounded(bound: float, limit: float, pages: int) -> str:
+def bounded(bound: float | None, limit: float, pages: int) -> str:
     """A ratio known only to be below `bound`: met if the bound is, unknown otherwise."""
+    if bound is None:
+        return "n/a"
     if pages != TARGET_PAGES:
         return f"< {bound:.2f}"
     return f"< {bound:.2f} ✓" if bound <= limit else f"< {bound:.2f}, n/a"
