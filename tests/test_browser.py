@@ -20,6 +20,7 @@ if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -55,7 +56,17 @@ def browser():
 
 
 def wait(browser, condition, timeout=5):
-    return WebDriverWait(browser, timeout).until(lambda driver: condition(driver))
+    """Poll condition; an element that goes stale (the page reloaded under it) means try again."""
+    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda driver: condition(driver))
+
+
+def visit(browser, url):
+    """Open url and wait until the browser holds its loaded document: now and then, on a new
+    session, chromedriver's get returns while the blank start page is still the one it queries,
+    and the first lookup finds nothing."""
+    browser.get(url)
+    wait(browser, lambda driver: driver.execute_script("return document.readyState == 'complete' && document.URL") == url)
 
 
 def viewport(browser, width, height, scheme="light"):
@@ -70,7 +81,7 @@ def style(browser, selector, prop):
 
 
 def test_reader_follows_links_across_folders_from_file_url(site, browser):
-    browser.get((site / "index.html").as_uri())
+    visit(browser, (site / "index.html").as_uri())
     assert browser.title == "Tiny Wiki"
     browser.find_element(By.CSS_SELECTOR, "article").find_element(By.LINK_TEXT, "nanoGPT").click()
     assert browser.current_url.endswith("/repos/nanoGPT.html")
@@ -86,7 +97,7 @@ def test_reader_follows_links_across_folders_from_file_url(site, browser):
 
 def test_nothing_is_requested_outside_the_site_and_no_script_fails(site, browser):
     for page in ("index.html", "attention.html", "repos/nanoGPT.html", "404.html"):
-        browser.get((site / page).as_uri())
+        visit(browser, (site / page).as_uri())
         browser.find_element(By.ID, "kw-search").send_keys("mask")  # loads the search data too
         wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kw-results [role=option]"))
     events = [json.loads(entry["message"])["message"] for entry in browser.get_log("performance")]
@@ -98,7 +109,7 @@ def test_nothing_is_requested_outside_the_site_and_no_script_fails(site, browser
 
 
 def test_backlinks_lead_back_and_quote_the_linking_sentence(site, browser):
-    browser.get((site / "kv cache.html").as_uri())
+    visit(browser, (site / "kv cache.html").as_uri())
     links = browser.find_elements(By.CSS_SELECTOR, ".backlinks a")
     assert [a.text for a in links] == ["Attention", "Tiny Wiki", "nanoGPT"]
     quotes = [p.text for p in browser.find_elements(By.CSS_SELECTOR, ".backlinks li p")]
@@ -108,7 +119,7 @@ def test_backlinks_lead_back_and_quote_the_linking_sentence(site, browser):
 
 
 def test_sidebar_lists_the_groups_and_marks_the_current_page(site, browser):
-    browser.get((site / "repos" / "nanoGPT.html").as_uri())
+    visit(browser, (site / "repos" / "nanoGPT.html").as_uri())
     headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#kw-sidebar h2")]
     assert headings == ["CONCEPTS", "REPOS"]  # uppercase is the stylesheet's
     links = browser.find_elements(By.CSS_SELECTOR, "#kw-sidebar a")
@@ -119,7 +130,7 @@ def test_sidebar_lists_the_groups_and_marks_the_current_page(site, browser):
 
 
 def test_table_of_contents_and_reading_guide(site, browser):
-    browser.get((site / "repos" / "nanoGPT.html").as_uri())
+    visit(browser, (site / "repos" / "nanoGPT.html").as_uri())
     assert browser.find_elements(By.CSS_SELECTOR, "a[rel=prev]") == []
     browser.find_element(By.CSS_SELECTOR, "a[rel=next]").click()
     assert browser.current_url.endswith("/attention.html")
@@ -134,7 +145,7 @@ def test_table_of_contents_and_reading_guide(site, browser):
 
 
 def test_search_finds_and_opens_a_page(site, browser):
-    browser.get((site / "attention.html").as_uri())
+    visit(browser, (site / "attention.html").as_uri())
     browser.find_element(By.TAG_NAME, "body").send_keys("/")
     box = browser.switch_to.active_element
     assert box.get_attribute("id") == "kw-search"
@@ -148,7 +159,7 @@ def test_search_finds_and_opens_a_page(site, browser):
 def test_search_on_the_real_wiki_ranks_the_kv_cache_page_first(tmp_path, browser):
     out = tmp_path / "build"
     assert build(Config(wiki=ROOT / "wiki", out=out)).written
-    browser.get((out / "repos" / "nanoGPT.html").as_uri())
+    visit(browser, (out / "repos" / "nanoGPT.html").as_uri())
     box = browser.find_element(By.ID, "kw-search")
     box.send_keys("kv cache")
     results = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kw-results [role=option]"))
@@ -158,7 +169,7 @@ def test_search_on_the_real_wiki_ranks_the_kv_cache_page_first(tmp_path, browser
 
 
 def test_search_results_show_the_matching_section_and_arrows_pick(site, browser):
-    browser.get((site / "index.html").as_uri())
+    visit(browser, (site / "index.html").as_uri())
     box = browser.find_element(By.ID, "kw-search")
     box.send_keys("causal mask")
     first = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kw-results [role=option]"))[0]
@@ -176,7 +187,7 @@ def test_search_results_show_the_matching_section_and_arrows_pick(site, browser)
 
 
 def test_a_graph_node_click_navigates(site, browser):
-    browser.get((site / "index.html").as_uri())
+    visit(browser, (site / "index.html").as_uri())
     browser.execute_script("document.querySelector('.graph-view').scrollIntoView()")  # drawn when in sight
     nodes = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".graph-view a.node"))
     assert sorted(n.text for n in nodes) == ["Attention", "KV cache", "nanoGPT"]
@@ -190,7 +201,7 @@ def test_a_graph_node_click_navigates(site, browser):
 
 
 def test_hovering_an_internal_link_shows_a_preview(site, browser):
-    browser.get((site / "attention.html").as_uri())
+    visit(browser, (site / "attention.html").as_uri())
     preview = browser.find_element(By.ID, "kw-preview")
     ActionChains(browser).move_to_element(browser.find_element(By.LINK_TEXT, "nanoGPT")).perform()
     wait(browser, lambda d: preview.is_displayed())
@@ -205,7 +216,7 @@ def test_hovering_an_internal_link_shows_a_preview(site, browser):
 
 def test_theme_follows_the_system_and_the_toggle_sticks(site, browser):
     viewport(browser, 1200, 900, "dark")
-    browser.get((site / "attention.html").as_uri())
+    visit(browser, (site / "attention.html").as_uri())
     assert style(browser, "body", "backgroundColor") == DARK_BACKGROUND
     assert style(browser, ".highlight", "backgroundColor") == DARK_CODE
     viewport(browser, 1200, 900, "light")
@@ -223,14 +234,14 @@ def test_theme_follows_the_system_and_the_toggle_sticks(site, browser):
     browser.refresh()
     assert browser.find_element(By.ID, "kw-theme").get_attribute("aria-pressed") == "true"
     browser.find_element(By.ID, "kw-theme").click()
-    browser.get((site / "attention.html").as_uri())
+    visit(browser, (site / "attention.html").as_uri())
     assert style(browser, "body", "backgroundColor") == LIGHT_BACKGROUND
 
 
 def test_no_sideways_scroll_at_phone_width(site, browser):
     viewport(browser, 390, 844)
     for page in ("index.html", "attention.html", "repos/nanoGPT.html", "404.html"):
-        browser.get((site / page).as_uri())
+        visit(browser, (site / page).as_uri())
         browser.find_element(By.ID, "kw-search").send_keys("a")  # open results must fit too
         wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kw-results [role=option]"))
         overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
@@ -243,7 +254,7 @@ def test_no_sideways_scroll_at_phone_width(site, browser):
 
 
 def test_print_shows_the_page_alone(site, browser):
-    browser.get((site / "attention.html").as_uri())
+    visit(browser, (site / "attention.html").as_uri())
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     for selector in (".site-header", "#kw-sidebar", ".toc", ".backlinks", ".site-footer"):
         assert style(browser, selector, "display") == "none", selector
@@ -251,14 +262,14 @@ def test_print_shows_the_page_alone(site, browser):
 
 
 def test_the_404_page_leads_back(site, browser):
-    browser.get((site / "404.html").as_uri())
+    visit(browser, (site / "404.html").as_uri())
     assert browser.find_element(By.TAG_NAME, "h1").text == "Page not found"
     browser.find_element(By.LINK_TEXT, "the hub").click()
     assert browser.title == "Tiny Wiki"
 
 
 def test_landmarks_skip_link_alt_text_and_visible_focus(site, browser):
-    browser.get((site / "attention.html").as_uri())
+    visit(browser, (site / "attention.html").as_uri())
     for selector in ("header", "main", "footer", "nav#kw-sidebar", "nav.toc", "nav.backlinks", "[role=search]"):
         assert browser.find_elements(By.CSS_SELECTOR, selector), selector
     assert all(img.get_attribute("alt") for img in browser.find_elements(By.TAG_NAME, "img"))
@@ -301,7 +312,7 @@ return failures;
 def test_text_contrast_passes_wcag_aa(site, browser, scheme):
     viewport(browser, 1280, 900, scheme)
     for page in ("index.html", "attention.html", "kv cache.html"):
-        browser.get((site / page).as_uri())
+        visit(browser, (site / page).as_uri())
         box = browser.find_element(By.ID, "kw-search")
         box.send_keys("attention")  # results, their marks and section names are text too
         wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kw-results [role=option]"))
@@ -322,7 +333,7 @@ def test_screenshots_for_the_readme(update_screenshots, tmp_path, browser, width
     assert build(Config(wiki=ROOT / "wiki", out=out)).written
     viewport(browser, width, height, scheme)
     for name, page in (("hub", "index.html"), ("concept", "attention.html")):
-        browser.get((out / page).as_uri())
+        visit(browser, (out / page).as_uri())
         wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kw-sidebar li"))
         picture = tmp_path / f"{name}-{'desktop' if width > 600 else 'phone'}-{scheme}.png"
         assert browser.save_screenshot(str(picture)) and picture.stat().st_size > 20_000  # not a blank page
@@ -336,7 +347,7 @@ def test_live_reload_shows_the_edit_and_keeps_the_scroll_position(make_wiki, tmp
     wiki = make_wiki({"index.md": "# Hub\n\n[long](long.md)\n", "long.md": long_page})
     server = Served(wiki, tmp_path)
     try:
-        browser.get(f"http://127.0.0.1:{server.port}/long.html")
+        visit(browser, f"http://127.0.0.1:{server.port}/long.html")
         wait(browser, lambda b: b.execute_script("return !!document.querySelector('script[src=\"/__karpwiki/live.js\"]')"))
         browser.execute_script("window.scrollTo(0, 2500)")
         scrolled = browser.execute_script("return window.scrollY")
