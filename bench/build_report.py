@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from measure import SAMPLE_SECONDS, Measurement
+from measure import SAMPLE_SECONDS, SAMPLER_SHARE, Measurement
 
 WARM, WARM_CHECK, EDIT = "warm build (nothing changed)", "warm check", "one-page edit, build"
 # (what, numerator, denominator, measure, at most): the ratios issue 7 targets, medians of one run
@@ -72,7 +72,7 @@ def preamble(command: str, runs: int) -> list[str]:
         f"process in the tree, sampled from /proc every {SAMPLE_SECONDS * 1000:.0f} ms, never below the largest "
         "single process's ru_maxrss; it counts a page that forked processes share once in each of them. Peak "
         "PSS: the same sum of proportional set sizes (/proc/PID/smaps_rollup), where a shared page counts once in "
-        "all: what the tree really held. \"Elsewhere\": cores the rest of the host kept busy during the run, on average "
+        f"all: what the tree really held, read as often as costs the sampler at most {SAMPLER_SHARE:.0%} of a core. \"Elsewhere\": cores the rest of the host kept busy during the run, on average "
         "(other processes, hypervisor steal): high values mean a busy host, not a slow build.",
     ]
 
