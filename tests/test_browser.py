@@ -62,9 +62,8 @@ def wait(browser, condition, timeout=5):
 
 
 def visit(browser, url):
-    """Open url and wait until the browser holds its loaded document: now and then, on a new
-    session, chromedriver's get returns while the blank start page is still the one it queries,
-    and the first lookup finds nothing."""
+    """Open url and wait until the browser holds its loaded document: now and then a lookup
+    right after chromedriver's get found nothing on a page that, a moment later, had it all."""
     browser.get(url)
     wait(browser, lambda driver: driver.execute_script("return document.readyState == 'complete' && document.URL") == url)
 
